@@ -1,0 +1,43 @@
+"""Helpers that keep tests from touching the user's state or leaving processes behind."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from skycore.utils import procs
+
+NODE_MARK_ENV = "SKYCORE_NODE_MARK"
+
+
+def local_cluster_uid(sky_home: Path, cluster_name_on_cloud: str) -> str | None:
+    path = sky_home / "local" / cluster_name_on_cloud / "cluster.json"
+    try:
+        return json.loads(path.read_text())["uid"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def local_cluster_pids(uid: str) -> set[int]:
+    """Live PIDs of every process a local cluster's nodes started (Ray, skylet, jobs)."""
+    return procs.alive(procs.find_marked(NODE_MARK_ENV, f"{uid}-"))
+
+
+def kill_local_clusters(sky_home: Path) -> None:
+    """Teardown safety net: end the processes of every local cluster under ``sky_home``."""
+    root = sky_home / "local"
+    if not root.is_dir():
+        return
+    for entry in root.iterdir():
+        uid = local_cluster_uid(sky_home, entry.name)
+        if uid:
+            procs.terminate_marked(NODE_MARK_ENV, f"{uid}-", grace_seconds=3)
+
+
+def isolated_env(sky_home: Path) -> dict[str, str]:
+    """Environment for a subprocess `sky` that uses ``sky_home`` and no real cloud."""
+    env = dict(os.environ)
+    env.update({"SKY_HOME": str(sky_home), "RAY_USAGE_STATS_ENABLED": "0",
+                "AWS_EC2_METADATA_DISABLED": "true"})
+    return env

@@ -1,0 +1,1 @@
+"""Test fixture: a rival Acme plugin (conflicts with sky-acme on the cloud name)."""

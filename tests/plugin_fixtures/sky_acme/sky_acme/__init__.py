@@ -1,0 +1,1 @@
+"""Test fixture: the Acme cloud, a third-party skycore plugin."""

@@ -1,0 +1,1 @@
+"""Test fixture: broken skycore plugins, one per module."""
