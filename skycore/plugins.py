@@ -837,3 +837,13 @@ def reset_manager_for_tests() -> None:
     stevedore_extension = sys.modules.get("stevedore.extension")
     if stevedore_extension is not None:  # stevedore keeps its own per-process entry-point list
         stevedore_extension.ExtensionManager.ENTRY_POINT_CACHE.clear()
+
+
+def install_manager_for_tests(manager: PluginManager | None) -> PluginManager | None:
+    """Make ``manager`` the process-wide one (``None`` resets); returns the previous one.
+
+    Used by :mod:`skycore.testing.plugins` to run the real core against test-only providers."""
+    global _manager
+    with _manager_lock:
+        previous, _manager = _manager, manager
+    return previous

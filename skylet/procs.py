@@ -89,20 +89,24 @@ def _signal_all(pids: Iterable[int], sig: int) -> None:
 def kill_marked(key: str, values: Sequence[str], grace: float = 3.0) -> list[int]:
     """TERM every marked process, wait up to `grace` s, KILL survivors; return the PIDs signalled.
 
-    The scan is repeated while waiting because a dying shell may still fork.
+    The scan (a read of every process's environ) is repeated now and then while waiting, because
+    a dying shell may still fork; liveness checks in between are cheap.
     """
     pids = find_marked(key, values)
     if not pids:
         return []
     _signal_all(pids, signal.SIGTERM)
     deadline = time.monotonic() + grace
+    next_scan = time.monotonic() + 0.25
     while time.monotonic() < deadline:
-        time.sleep(0.05)
-        new = find_marked(key, values) - pids
-        if new:
-            _signal_all(new, signal.SIGTERM)
-            pids |= new
-        if not any(pid_alive(pid) for pid in pids):
+        time.sleep(0.02)
+        if time.monotonic() >= next_scan:
+            next_scan = time.monotonic() + 0.25
+            new = find_marked(key, values) - pids
+            if new:
+                _signal_all(new, signal.SIGTERM)
+                pids |= new
+        if not any(pid_alive(pid) for pid in pids) and not find_marked(key, values) - pids:
             return sorted(pids)
     for _ in range(3):
         pids |= find_marked(key, values)

@@ -121,6 +121,28 @@ def test_sky_help_imports_nothing_heavy(tmp_path: Path) -> None:
     assert set(loaded) <= {"skycore.client.cli.main", "skycore.client.cli.ui"}, loaded
 
 
+def test_cli_reaches_skycore_only_through_the_sdk_task_and_errors() -> None:
+    """The CLI is a thin client (the SDK moves behind HTTP next): no core module imports."""
+    import ast
+
+    allowed = {"skycore", "skycore.client", "skycore.client.sdk", "skycore.task",
+               "skycore.errors"}
+    cli_dir = REPO / "skycore" / "client" / "cli"
+    for path in sorted(cli_dir.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                if name.startswith("skycore") and not name.startswith("skycore.client.cli"):
+                    parent = node.module if isinstance(node, ast.ImportFrom) else name
+                    assert name in allowed or parent in allowed - {"skycore"}, (
+                        f"{path.name} imports {name}")
+
+
 def test_installed_sky_script_help() -> None:
     script = Path(sys.executable).with_name("sky")
     if not script.exists():
@@ -572,12 +594,13 @@ def test_progress_prints_one_line_per_stage_off_a_terminal() -> None:
     stream = io.StringIO()
     with progress.StageProgress(stream) as stages:
         stages("OPTIMIZE", "Optimizing")
+        stages("SYNC_WORKDIR", "Syncing workdir ~/src")
         stages("PROVISION", "Launching")
         stages("PROVISION", "Instance is up")  # same stage: no new line off a terminal
         stages("EXEC", "Submitting job")
         stages("EXEC", "Job 12 submitted")
     assert stream.getvalue().splitlines() == [
-        "⚙︎ Optimizing.", "⚙︎ Launching.", "⚙︎ Submitting job."]
+        "⚙︎ Optimizing.", "⚙︎ Syncing workdir ~/src.", "⚙︎ Launching.", "⚙︎ Submitting job."]
     assert stages.reached("PROVISION") and not stages.reached("SETUP")
     assert stages.job_id == 12
 

@@ -3,14 +3,19 @@ the CLI without a daemon, and autostop's decision."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from skylet import autostop, cli, logs, paths
+from skylet import autostop, cli, logs, paths, procs
 from skylet.job_table import JobStatus, JobTable
 
 
@@ -173,3 +178,29 @@ def test_autostop_fires_once_when_idle(home: Path) -> None:
     assert autostop.status(table) == {"idle_minutes": -1.0, "down": False,
                                       "autostopping": False,
                                       "idle_seconds": pytest.approx(0, abs=1)}
+
+
+def test_cli_path_never_imports_ray() -> None:
+    code = "import sys, skylet.cli, skylet.__main__; print('ray' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(cli.__file__).resolve().parents[1])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_kill_marked_finds_setsid_children(tmp_path: Path) -> None:
+    marker = f"unit-{os.getpid()}-{time.time()}"
+    env = {**os.environ, paths.MARKER_KEY: marker}
+    proc = subprocess.Popen(["bash", "-c", "setsid sleep 300 & echo $!; exec sleep 301"],
+                            env=env, stdout=subprocess.PIPE, start_new_session=True)
+    detached = int(proc.stdout.readline())
+    try:
+        assert {proc.pid, detached} <= procs.find_marked(paths.MARKER_KEY, [marker])
+        killed = procs.kill_marked(paths.MARKER_KEY, [marker], grace=2)
+        assert {proc.pid, detached} <= set(killed)
+        proc.wait(timeout=5)
+        assert not procs.pid_alive(detached)
+    finally:
+        for pid in (proc.pid, detached):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        proc.stdout.close()

@@ -88,7 +88,7 @@ def queue(clusters: tuple[str, ...], skip_finished: bool, all_users: bool) -> No
                                    fg="yellow") + f"\n  {ui.error_text(exc)}")
             continue
         click.echo(f"\nJob queue of {user_str} on cluster {name}")
-        click.echo(format_job_queue(jobs) if jobs else "No jobs.")
+        click.echo(format_job_queue(jobs))  # an empty queue shows just the header, as SkyPilot
     if unsupported:
         click.secho(f"Note: Job queues are not supported on clusters: {', '.join(unsupported)}",
                     fg="yellow")

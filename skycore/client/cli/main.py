@@ -1,8 +1,9 @@
 """The ``sky`` entry point: the click group, its commands, and error handling.
 
 Startup is the constraint that shapes this file: ``sky --help`` must answer in well under 0.15 s,
-so importing it loads only click and the small command modules of this package. Every command
-imports the SDK (and through it pydantic, YAML, the database, plugins) inside its body, on use.
+so importing it loads only click and :mod:`ui`. Command modules are imported when their command
+runs, and every command imports the SDK (and through it pydantic, YAML, the database, plugins)
+inside its body, on use.
 
 Errors: a ``SkyError`` is the user's problem, not a bug, so it is printed as one red paragraph on
 stderr without a traceback (``SKYCORE_DEBUG=1`` shows it) and the command exits 1. Usage errors

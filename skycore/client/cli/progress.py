@@ -48,6 +48,8 @@ def _describe(stage: str, message: str) -> str:
     text = message.rstrip(".")
     if not text or text.lower() in (label.lower(), stage.lower()):
         return label
+    if text.lower().startswith(label.lower() + " "):  # "Syncing workdir /tmp/wd"
+        return text
     return f"{label}: {text}"
 
 
@@ -90,12 +92,18 @@ class Spinner:
         self.clear()
 
     def _run(self) -> None:
+        import shutil
+
         frame = 0
         while not self._stop.is_set():
             with self.lock:
                 if not self._stop.is_set():
+                    # A line wider than the terminal wraps and "\r" can no longer erase it.
+                    width = shutil.get_terminal_size((80, 24)).columns - 3
+                    plain = self._text if len(self._text) <= width else (
+                        self._text[:max(0, width - 3)] + "...")
                     symbol = click.style(_FRAMES[frame % len(_FRAMES)], fg="cyan")
-                    text = click.style(self._text, fg="cyan", bold=True)
+                    text = click.style(plain, fg="cyan", bold=True)
                     self._stream.write(f"\r\x1b[2K{symbol} {text}")
                     self._stream.flush()
                     self._drawn = True
