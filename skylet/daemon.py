@@ -21,11 +21,15 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skylet import __version__, autostop, paths
 from skylet.control import ControlServer
 from skylet.job_table import JobStatus, JobTable
+
+if TYPE_CHECKING:  # imported lazily at run time: they import ray
+    from skylet.ray_nodes import RayNodes
+    from skylet.scheduler import Scheduler
 
 log = logging.getLogger("skylet")
 
@@ -51,8 +55,8 @@ class Daemon:
         self._started_at = time.time()
         self._lock_fh: Any = None
         self._server: ControlServer | None = None
-        self.nodes: Any = None
-        self.scheduler: Any = None
+        self.nodes: RayNodes | None = None
+        self.scheduler: Scheduler | None = None
 
     # ---- life cycle ------------------------------------------------------------------------
 

@@ -77,10 +77,6 @@ class JobDriver:
     def wait_done(self, timeout: float) -> bool:
         return self._done.wait(timeout)
 
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
     # ---- the job ---------------------------------------------------------------------------
 
     def _main(self) -> None:
@@ -95,20 +91,29 @@ class JobDriver:
             self._table.set_status(self.job_id, JobStatus.FAILED_DRIVER, end_at=time.time())
             self._kill()
         finally:
+            self._finish(logs)
+
+    def _finish(self, logs: JobLogs | None) -> None:
+        """Always runs: no job may stay non-terminal without a driver, and the scheduler must
+        hear that this driver is gone (else the queue would stall behind it)."""
+        try:
             current = self._table.get(self.job_id)
-            if current is not None and not current.status.is_terminal:  # safety net
+            if current is not None and not current.status.is_terminal:
                 log.error("job %s: driver ended with the job %s", self.job_id, current.status.value)
                 self._table.set_status(self.job_id, JobStatus.FAILED_DRIVER, end_at=time.time())
-            if self._pg is not None:
-                try:
-                    remove_placement_group(self._pg)
-                except Exception:
-                    log.warning("job %s: could not remove its placement group", self.job_id)
-            if logs is not None:
-                logs.close()
-            self._signal_placed()
-            self._done.set()
-            self._on_done(self)
+                self._kill()
+        except Exception:
+            log.exception("job %s: final status check failed", self.job_id)
+        if self._pg is not None:
+            try:
+                remove_placement_group(self._pg)
+            except Exception:
+                log.warning("job %s: could not remove its placement group", self.job_id)
+        if logs is not None:
+            logs.close()
+        self._signal_placed()
+        self._done.set()
+        self._on_done(self)
 
     @property
     def _num_nodes(self) -> int:
