@@ -146,7 +146,11 @@ def cmd_start_daemon(args: argparse.Namespace) -> dict[str, Any]:
             [sys.executable, "-m", "skylet", "_daemon", "--ray-address", args.ray_address,
              "--cluster-name", args.cluster_name, "--tick-seconds", str(tick)],
             paths.daemon_log(), env=env, cwd=str(paths.home()), reap=False)
-        _wait_ready(proc.pid, proc)
+        try:
+            _wait_ready(proc.pid, proc)
+        except DaemonError:
+            procs.terminate(proc.pid, grace=5.0)  # never leave a half-started daemon behind
+            raise
         return {"pid": proc.pid, "started": True}
 
 
@@ -172,9 +176,16 @@ def cmd_health(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:
+    """The daemon itself (spawned by start-daemon); its stdio is daemon.log."""
+    import traceback
+
     from skylet import daemon
 
-    return daemon.main(args.ray_address, args.cluster_name, float(args.tick_seconds))
+    try:
+        return daemon.main(args.ray_address, args.cluster_name, float(args.tick_seconds))
+    except Exception:
+        traceback.print_exc()
+        return 1
 
 
 # ---- jobs -----------------------------------------------------------------------------------

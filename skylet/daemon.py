@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -36,6 +37,7 @@ log = logging.getLogger("skylet")
 _INIT_TIMEOUT_SECONDS = 60.0
 _CANCEL_BUDGET_SECONDS = 13.0
 _RAY_FAILURES_BEFORE_EXIT = 3
+_GCS_WAIT_SECONDS = 30.0
 
 
 def write_pid_file(info: dict[str, Any]) -> None:
@@ -102,12 +104,25 @@ class Daemon:
                 break
         return self._shutdown()
 
+    def _wait_for_gcs(self, host: str, port: int) -> None:
+        """Fail fast on a wrong address: `ray.init` itself retries silently for minutes."""
+        deadline = time.monotonic() + _GCS_WAIT_SECONDS
+        while True:
+            try:
+                socket.create_connection((host, port), timeout=2.0).close()
+                return
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise ConnectionError(f"no Ray GCS at {host}:{port}: {exc}") from exc
+                time.sleep(0.5)
+
     def _connect_ray(self) -> None:
         import ray
 
         from skylet.ray_nodes import RayNodes
 
-        host = self.ray_address.rsplit(":", 1)[0]
+        host, port = self.ray_address.rsplit(":", 1)
+        self._wait_for_gcs(host, int(port))
         ray.init(
             address=self.ray_address,
             namespace=f"skylet-{self.cluster_name}",

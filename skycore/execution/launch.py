@@ -7,7 +7,7 @@ racing for one name end with one cluster.
 
 from __future__ import annotations
 
-import enum
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +25,9 @@ from skycore.state import clusters
 from skycore.state.clusters import ClusterStatus
 
 
-class Stage(str, enum.Enum):
+class Stage:
+    """Stage names, passed to progress callbacks as plain strings."""
+
     OPTIMIZE = "OPTIMIZE"
     PROVISION = "PROVISION"
     SYNC_WORKDIR = "SYNC_WORKDIR"
@@ -78,7 +80,9 @@ def _prepare(dag: Any, cluster_name: str | None, operation: str) -> Any:
 def optimize(dag: Any, cluster_name: str | None = None) -> Plan:
     """Plan a launch. For an existing cluster the plan is the cluster itself (no failover)."""
     task = _prepare(dag, cluster_name, "launch")
-    record = clusters.get(cluster_name) if cluster_name else None
+    if cluster_name is None:
+        cluster_name = names.default_cluster_name()
+    record = clusters.get(cluster_name)
     if record is not None:
         fit.fitting_resources(task, record)
         return Plan(task=task, cluster_name=cluster_name, best=None, existing_cluster=True)
@@ -124,6 +128,8 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
             resources = fit.fitting_resources(task, record)
         job_id = _sync_and_submit(task, record, conn, resources, progress,
                                   include_setup=not no_setup)
+        if job_id is None:
+            detach_run = True
         if autostop_cfg is not None:
             progress(Stage.PRE_EXEC, "Setting autostop")
             set_autostop(record, conn, *autostop_cfg)
@@ -161,7 +167,9 @@ def _autostop_request(task: Any, idle_minutes: float | None, down: bool
 
 
 def _sync_and_submit(task: Any, record: Any, conn: Any, resources: Any, progress: Progress, *,
-                     include_setup: bool, sync_mounts: bool = True) -> int:
+                     include_setup: bool, sync_mounts: bool = True) -> int | None:
+    """Sync, then queue the job; ``None`` when there is nothing to run (SkyPilot submits no
+    job for a task without ``run``/``setup``)."""
     be = backend()
     if task.workdir:
         progress(Stage.SYNC_WORKDIR, f"Syncing workdir {task.workdir}")
@@ -169,20 +177,23 @@ def _sync_and_submit(task: Any, record: Any, conn: Any, resources: Any, progress
     if sync_mounts and task.file_mounts:
         progress(Stage.SYNC_FILE_MOUNTS, "Syncing file mounts")
         be.sync_file_mounts(conn, task.file_mounts)
+    if not task.run and not (include_setup and task.setup):
+        progress(Stage.EXEC, "Nothing to run: the task has no `run` commands")
+        return None
     progress(Stage.SETUP if include_setup and task.setup else Stage.EXEC, "Submitting job")
     cluster_info = {"cluster_name": record.name, "cloud": record.cloud,
                     "region": record.region, "zone": record.zone}
     job_id = be.submit(conn, task, include_setup=include_setup, username=names.current_user(),
                        demand=fit.job_demand(resources, record), cluster_info=cluster_info)
-    command = " ".join(sys.argv[:1] + sys.argv[1:])[:500]
+    command = " ".join([os.path.basename(sys.argv[0]) or "sky", *sys.argv[1:]])[:500]
     clusters.update_fields(record.name, last_use=command)
     progress(Stage.EXEC, f"Job {job_id} submitted")
     return job_id
 
 
-def _follow(conn: Any, cluster_name: str, job_id: int, detach_run: bool, out: BinaryIO | None,
-            progress: Progress, plan: Plan | None) -> LaunchResult:
-    if detach_run:
+def _follow(conn: Any, cluster_name: str, job_id: int | None, detach_run: bool,
+            out: BinaryIO | None, progress: Progress, plan: Plan | None) -> LaunchResult:
+    if detach_run or job_id is None:
         return LaunchResult(job_id, cluster_name, 0, plan)
     exit_code = backend().tail_logs(conn, job_id, follow=True, out=out or sys.stdout.buffer)
     return LaunchResult(job_id, cluster_name, exit_code, plan)

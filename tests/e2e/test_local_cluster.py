@@ -178,7 +178,7 @@ def test_task_larger_than_cluster_is_refused(multi) -> None:
         sdk.exec(_task("true", num_nodes=3), name)
 
 
-def test_stop_start_then_down_leaves_no_process(sky_home: Path) -> None:
+def test_stop_start_autostop_then_down_leaves_no_process(sky_home: Path) -> None:
     name = "e2e-life"
     result = sdk.launch(_task("echo first"), name, out=io.BytesIO())
     assert result.exit_code == 0
@@ -201,6 +201,18 @@ def test_stop_start_then_down_leaves_no_process(sky_home: Path) -> None:
     assert sdk.exec(_task("echo after-start"), name, out=out).exit_code == 0
     assert "after-start" in out.getvalue().decode()
     pids_restarted = local_cluster_pids(uid)
+
+    # autostop (stop, not down): skylet stops the idle cluster by itself
+    sdk.autostop(name, 0.02)
+    deadline = time.time() + 60
+    while sdk.status([name], refresh=True)[0]["status"] != "STOPPED":
+        assert time.time() < deadline, "autostop did not stop the cluster"
+        time.sleep(1)
+    deadline = time.time() + 15
+    while local_cluster_pids(uid):
+        assert time.time() < deadline, f"left behind: {local_cluster_pids(uid)}"
+        time.sleep(0.2)
+    assert node_home.is_dir()
 
     sdk.down(name)
     assert clusters.get(name) is None
