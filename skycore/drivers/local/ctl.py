@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     # give skylet a moment to record that it is autostopping before its own process ends
     time.sleep(0.5)
     # Spare only ourselves: our parent is the skylet daemon that asked for this, and it must go.
-    procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark(), spare={os.getpid()})
+    procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark(), grace_seconds=2,
+                           spare={os.getpid()})
     if args.action == "down":
         nodes.remove_cluster_files(cluster)
     else:

@@ -89,7 +89,7 @@ class LocalProvisioner(Provisioner):
             cluster = nodes.load(cluster_name_on_cloud, root)
             if cluster is None:
                 return
-            procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark())
+            procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark(), grace_seconds=2)
             for node in cluster.nodes:
                 node.status = "STOPPED"
             cluster.save()
@@ -101,7 +101,7 @@ class LocalProvisioner(Provisioner):
             cluster = nodes.load(cluster_name_on_cloud, root)
             if cluster is None:
                 return
-            procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark())
+            procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark(), grace_seconds=2)
             nodes.remove_cluster_files(cluster)
 
     def get_command_runners(self, cluster_info: ClusterInfo) -> list[CommandRunner]:

@@ -13,14 +13,9 @@ from typing import Any
 
 import pytest
 
-# With tests/ on sys.path (pytest's rootdir insertion for tests/conftest.py), this directory would
-# shadow the real `skylet` package as a namespace package: put the repository root first.
-_REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if sys.path[:1] != [_REPO_ROOT]:
-    sys.path.insert(0, _REPO_ROOT)
-if "skylet" in sys.modules and getattr(sys.modules["skylet"], "__file__", None) is None:
-    del sys.modules["skylet"]
-sys.path.insert(1, str(Path(__file__).parent))
+# This directory is named skylet_agent, not skylet: pytest puts tests/ on sys.path, where a
+# tests/skylet directory would shadow the real package.
+sys.path.insert(0, str(Path(__file__).parent))
 
 from skylet_raycluster import RayTestCluster  # noqa: E402
 
