@@ -22,25 +22,25 @@ def _read_environ(pid: int) -> bytes:
         return b""
 
 
-def _parent_pid(pid: int) -> int | None:
+def _stat_fields(pid: int) -> list[bytes]:
+    """Fields of /proc/<pid>/stat after the command name (state first), [] if gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
     except OSError:
-        return None
+        return []
     # the command name may contain spaces and parentheses: fields start after the last ')'
-    fields = data[data.rfind(b")") + 2:].split()
+    return data[data.rfind(b")") + 2:].split()
+
+
+def _parent_pid(pid: int) -> int | None:
+    fields = _stat_fields(pid)
     return int(fields[1]) if len(fields) > 1 else None
 
 
 def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except OSError:
-        return True
-    fields = data[data.rfind(b")") + 2:].split()
-    return bool(fields) and fields[0] in (b"Z", b"X")
+    fields = _stat_fields(pid)
+    return not fields or fields[0] in (b"Z", b"X")
 
 
 def _all_pids() -> list[int]:

@@ -42,6 +42,14 @@ def _wait_status(cluster: str, job_id: int, wanted: set[str], timeout: float = 6
     raise AssertionError(f"job {job_id} stayed {status}, wanted {wanted}")
 
 
+def _wait_no_processes(uid: str, timeout: float = 15) -> None:
+    """Autostop runs its teardown as a node process that exits right after its work."""
+    deadline = time.time() + timeout
+    while local_cluster_pids(uid):
+        assert time.time() < deadline, f"left behind: {local_cluster_pids(uid)}"
+        time.sleep(0.2)
+
+
 def _logs(cluster: str, job_id: int) -> str:
     out = io.BytesIO()
     sdk.tail_logs(cluster, job_id, follow=False, out=out)
@@ -208,10 +216,7 @@ def test_stop_start_autostop_then_down_leaves_no_process(sky_home: Path) -> None
     while sdk.status([name], refresh=True)[0]["status"] != "STOPPED":
         assert time.time() < deadline, "autostop did not stop the cluster"
         time.sleep(1)
-    deadline = time.time() + 15
-    while local_cluster_pids(uid):
-        assert time.time() < deadline, f"left behind: {local_cluster_pids(uid)}"
-        time.sleep(0.2)
+    _wait_no_processes(uid)
     assert node_home.is_dir()
 
     sdk.down(name)
@@ -234,9 +239,5 @@ def test_autostop_with_down_tears_the_cluster_down(sky_home: Path) -> None:
     while sdk.status([name], refresh=True):
         assert time.time() < deadline, "autodown did not happen"
         time.sleep(1)
-    # the teardown command itself runs as a node process and exits right after removing files
-    deadline = time.time() + 15
-    while local_cluster_pids(uid):
-        assert time.time() < deadline, f"left behind: {local_cluster_pids(uid)}"
-        time.sleep(0.2)
+    _wait_no_processes(uid)
     assert not (sky_home / "local" / record.handle["cluster_name_on_cloud"]).exists()

@@ -8,8 +8,7 @@ import os
 import time
 from pathlib import Path
 
-from skycore.drivers.local import nodes
-from skycore.utils import procs
+from skycore.drivers.local import lifecycle, nodes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,14 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     # give skylet a moment to record that it is autostopping before its own process ends
     time.sleep(0.5)
     # Spare only ourselves: our parent is the skylet daemon that asked for this, and it must go.
-    procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark(), grace_seconds=2,
-                           spare={os.getpid()})
     if args.action == "down":
-        nodes.remove_cluster_files(cluster)
+        lifecycle.delete(cluster, spare={os.getpid()})
     else:
-        for node in cluster.nodes:
-            node.status = "STOPPED"
-        cluster.save()
+        lifecycle.stop(cluster, spare={os.getpid()})
     return 0
 
 

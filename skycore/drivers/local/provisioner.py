@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from skycore import errors
-from skycore.drivers.local import catalog, nodes
+from skycore.drivers.local import catalog, lifecycle, nodes
 from skycore.drivers.local.runner import LocalRunner
 from skycore.interfaces.command_runner import CommandRunner
 from skycore.interfaces.provision import (
@@ -25,7 +25,6 @@ from skycore.interfaces.provision import (
     Provisioner,
     ProvisionRecord,
 )
-from skycore.utils import procs
 
 
 def _cluster_root(provider_config: dict[str, Any]) -> Any:
@@ -89,10 +88,7 @@ class LocalProvisioner(Provisioner):
             cluster = nodes.load(cluster_name_on_cloud, root)
             if cluster is None:
                 return
-            procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark(), grace_seconds=2)
-            for node in cluster.nodes:
-                node.status = "STOPPED"
-            cluster.save()
+            lifecycle.stop(cluster)
 
     def terminate_instances(self, cluster_name_on_cloud: str, provider_config: dict[str, Any],
                             deadline: float) -> None:
@@ -101,8 +97,7 @@ class LocalProvisioner(Provisioner):
             cluster = nodes.load(cluster_name_on_cloud, root)
             if cluster is None:
                 return
-            procs.terminate_marked(nodes.NODE_MARK_ENV, cluster.node_mark(), grace_seconds=2)
-            nodes.remove_cluster_files(cluster)
+            lifecycle.delete(cluster)
 
     def get_command_runners(self, cluster_info: ClusterInfo) -> list[CommandRunner]:
         return [LocalRunner(i.instance_id, i.internal_ip, i.tags["home"], i.tags["mark"])
