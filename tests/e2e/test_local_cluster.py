@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -241,3 +242,30 @@ def test_autostop_with_down_tears_the_cluster_down(sky_home: Path) -> None:
         time.sleep(1)
     _wait_no_processes(uid)
     assert not (sky_home / "local" / record.handle["cluster_name_on_cloud"]).exists()
+
+
+def test_workdir_and_file_mounts_reach_every_node(multi, tmp_path: Path) -> None:
+    name, _, _ = multi
+    workdir = tmp_path / "proj"
+    workdir.mkdir()
+    (workdir / "data.txt").write_text("workdir-payload")
+    (workdir / "ignored.log").write_text("nope")
+    (workdir / ".gitignore").write_text("*.log\n")
+    mounted = tmp_path / "config.json"
+    mounted.write_text('{"k": 1}')
+    task = Task.from_yaml_config({
+        "workdir": str(workdir),
+        "num_nodes": 2,
+        "file_mounts": {"~/mounted/config.json": str(mounted)},
+        "run": 'echo "cwd=$(basename $PWD) data=$(cat data.txt) mount=$(cat ~/mounted/config.json)'
+               ' ignored=$(ls ignored.log 2>/dev/null || echo none)"',
+    })
+    out = io.BytesIO()
+    result = sdk.launch(task, name, out=out)
+    text = out.getvalue().decode()
+    assert result.exit_code == 0, text
+    line = 'cwd=sky_workdir data=workdir-payload mount={"k": 1}'
+    assert text.count(line) == 2, text
+    # rsync honours .gitignore like SkyPilot; the copy fallback (no rsync) keeps the file
+    expected = "ignored=none" if shutil.which("rsync") else "ignored=ignored.log"
+    assert text.count(expected) == 2, text
