@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skycore.errors import TaskValidationError
+from skycore.resource_fields import _err
 from skycore.resources import (
     Resources,
     check_unknown_keys,
@@ -105,8 +106,6 @@ def register_task_config_key(section: str, key: str | None = None) -> None:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _err(path: str, value: Any, message: str, hint: str | None = None) -> TaskValidationError:
-    return TaskValidationError(message, field=path, value=value, hint=hint)
 
 
 def is_cloud_url(path: str) -> bool:
