@@ -1,0 +1,70 @@
+"""Crashes leave state consistent and recoverable: a dead node agent, a killed client."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from skycore.client import sdk
+from skycore.state import clusters
+from skycore.task import Task
+from skycore.testing.isolation import local_cluster_pids, local_cluster_uid
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+SKY = str(Path(sys.executable).parent / "sky")
+
+
+def _skylet_daemon_pid(sky_home: Path, name_on_cloud: str) -> int:
+    pid_file = sky_home / "local" / name_on_cloud / "node-0" / ".sky" / "skylet" / "daemon.pid"
+    return int(json.loads(pid_file.read_text())["pid"])
+
+
+def test_dead_agent_marks_cluster_init_and_launch_repairs_it(sky_home: Path) -> None:
+    name = "rec-agent"
+    assert sdk.launch(Task.from_command("echo first"), name, out=io.BytesIO()).exit_code == 0
+    record = clusters.get(name)
+    os.kill(_skylet_daemon_pid(sky_home, record.handle["cluster_name_on_cloud"]), signal.SIGKILL)
+    time.sleep(0.5)
+    assert sdk.status([name], refresh=True)[0]["status"] == "INIT"
+    out = io.BytesIO()
+    result = sdk.launch(Task.from_command("echo repaired-$((2*3))"), name, out=out)
+    assert result.exit_code == 0 and b"repaired-6" in out.getvalue()
+    assert sdk.status([name], refresh=True)[0]["status"] == "UP"
+    assert clusters.get(name).cluster_hash == record.cluster_hash, "repaired in place"
+    sdk.down(name)
+
+
+def test_client_killed_mid_launch_leaves_a_recoverable_record(sky_home: Path) -> None:
+    name = "rec-client"
+    proc = subprocess.Popen([SKY, "launch", "-y", "-c", name, "echo never"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    assert proc.stdout is not None
+    deadline = time.time() + 60
+    while True:
+        record = clusters.get(name)
+        if record is not None and (sky_home / "local").exists() and any(
+                (sky_home / "local").glob(f"{name}-*/cluster.json")):
+            break
+        assert time.time() < deadline, "launch never started provisioning"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    record = clusters.get(name)
+    assert record is not None and record.status.value == "INIT"
+    # the nodes exist but the runtime never came up (or only partly): still INIT after refresh
+    refreshed = sdk.status([name], refresh=True)
+    assert refreshed and refreshed[0]["status"] in ("INIT", "UP")
+    uid = local_cluster_uid(sky_home, record.handle["cluster_name_on_cloud"])
+    sdk.down(name)
+    assert clusters.get(name) is None
+    assert uid is None or not local_cluster_pids(uid)
