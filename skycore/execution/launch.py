@@ -117,7 +117,8 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
         else:
             conn = None
         if conn is None:
-            progress(Stage.PROVISION, "Launching")
+            progress(Stage.PROVISION, "Launching" if record is None else
+                     f"Cluster {cluster_name!r} is {record.status.value}: bringing it back up")
             if record is None and plan.best is None:
                 plan = plan_task(task, enabled_clouds=enabled_clouds(), cluster_name=cluster_name)
             conn = provision_with_failover(
