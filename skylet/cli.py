@@ -82,6 +82,23 @@ def _is_daemon_pid(pid: int) -> bool:
     return procs.pid_alive(pid) and "skylet" in procs.cmdline(pid)
 
 
+def _host_alive() -> bool:
+    """Whether a job host (the Ray actor that drives jobs, see `host.py`) still runs here; its
+    worker's process title names the actor class."""
+    try:
+        files = list(paths.hosts_dir().glob("*.json"))
+    except OSError:
+        return False
+    for path in files:
+        try:
+            pid = int(json.loads(path.read_text()).get("pid", 0))
+        except (OSError, ValueError, AttributeError):
+            continue
+        if procs.pid_alive(pid) and "JobHost" in procs.cmdline(pid):
+            return True
+    return False
+
+
 def _running_daemon() -> dict[str, Any] | None:
     """The live daemon's self-description (from its socket), or from its pid file when it is
     alive but not answering (then `responsive` is False)."""
@@ -155,6 +172,8 @@ def cmd_start_daemon(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_stop_daemon(args: argparse.Namespace) -> dict[str, Any]:
+    """Stop the daemon only: running and queued jobs stay with the job host (a detached Ray
+    actor), which keeps driving them; the next `start-daemon` adopts them. They end with Ray."""
     with _flock(paths.start_lock()):
         running = _running_daemon()
         if running is None:
@@ -355,13 +374,14 @@ def cmd_tail(args: argparse.Namespace) -> int:
             sys.stderr.flush()
             announced = True
         now = time.monotonic()
-        if now >= next_daemon_check:  # a job can only progress while a daemon drives it
+        if now >= next_daemon_check:  # a job progresses only while a job host drives it
             next_daemon_check = now + 1.0
             info = _pid_file()
-            if info and _is_daemon_pid(int(info.get("pid", 0))):
+            if (info and _is_daemon_pid(int(info.get("pid", 0)))) or _host_alive():
                 daemon_seen = now
             elif now - daemon_seen > _DAEMON_GONE_SECONDS:
-                sys.stderr.write("The skylet daemon is not running; stopped following.\n")
+                sys.stderr.write("Neither the skylet daemon nor its job host is running;"
+                                 " stopped following.\n")
                 gave_up = True
                 return False
         return True

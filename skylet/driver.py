@@ -1,9 +1,10 @@
-"""One job's driver: a thread in the daemon that gang-schedules the job and runs it on its nodes.
+"""One job's driver: a thread in the job host that gang-schedules the job and runs it on its nodes.
 
-Why a thread in the daemon (not a process per job): the daemon already holds a Ray connection, so
-a job starts in milliseconds (placement group + tasks on warm workers) instead of paying a fresh
-Python + `ray.init` (~1.5 s). The price is that jobs do not survive a daemon restart; the next
-daemon reconciles them to FAILED_DRIVER and kills their processes (see `daemon.Daemon`).
+Why a thread in a long-lived process (not a process per job): the job host (`host.py`, a detached
+Ray actor on the head) is already a Ray worker, so a job starts in milliseconds (placement group +
+tasks on warm workers) instead of paying a fresh Python + `ray.init` (~1.5 s). The host outlives
+the skylet daemon, so jobs survive a daemon restart; if the host itself dies (Ray restarted, the
+actor killed), the next daemon reconciles its jobs to FAILED_DRIVER and kills their processes.
 
 Flow (SkyPilot's): one STRICT_SPREAD placement group with one bundle (= `demand`) per node →
 ranks by each bundle's node position in `node_ips` → setup on every node (SETTING_UP; any non-zero →
@@ -74,6 +75,10 @@ class JobDriver:
     def request_cancel(self) -> None:
         self._cancel.set()
 
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
     def wait_done(self, timeout: float) -> bool:
         return self._done.wait(timeout)
 
@@ -84,7 +89,7 @@ class JobDriver:
         try:
             logs = JobLogs(paths.expand(self.job.log_dir), multi_node=self._num_nodes > 1)
             self._run(logs)
-        except Exception as exc:  # one job's failure must never take the daemon down
+        except Exception as exc:  # one job's failure must never take the host down
             log.exception("job %s: driver failed", self.job_id)
             if logs is not None:
                 logs.message(f"ERROR: skylet driver of job {self.job_id} failed: {exc!r}")

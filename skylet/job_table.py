@@ -270,10 +270,36 @@ class JobTable:
             )
             return cur.rowcount == 1
 
-    def mark_driver_started(self, job_id: int) -> None:
+    def claim(self, job_id: int) -> bool:
+        """Mark the job's driver as started, only if nobody did yet and it is still PENDING.
+
+        Conditional, so that two job hosts (an old one finishing its jobs after an upgrade and
+        the new one) can never both drive a job.
+        """
         with self._connect() as conn:
-            conn.execute("UPDATE jobs SET driver_started_at = ? WHERE job_id = ?",
-                         (time.time(), job_id))
+            cur = conn.execute(
+                "UPDATE jobs SET driver_started_at = ? WHERE job_id = ?"
+                " AND driver_started_at IS NULL AND status = ?",
+                (time.time(), job_id, JobStatus.PENDING.value))
+            return cur.rowcount == 1
+
+    def placing(self) -> list[int]:
+        """Jobs whose driver started but which are still PENDING: waiting for their nodes."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT job_id FROM jobs WHERE status = ? AND driver_started_at IS NOT NULL",
+                (JobStatus.PENDING.value,)).fetchall()
+        return [row["job_id"] for row in rows]
+
+    def statuses(self, job_ids: Iterable[int]) -> dict[int, JobStatus]:
+        ids = list(job_ids)
+        if not ids:
+            return {}
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"SELECT job_id, status FROM jobs WHERE job_id IN ({','.join('?' * len(ids))})",
+                ids).fetchall()
+        return {row["job_id"]: JobStatus(row["status"]) for row in rows}
 
     def set_cleanup_pending(self, job_id: int, pending: bool) -> None:
         with self._connect() as conn:

@@ -3,7 +3,7 @@ processes, warm a worker.
 
 Why streaming generators: on a real cluster the nodes share no disk, so a worker node's output must
 travel back through Ray. Each `run_command` task yields its process's PID, then output chunks as
-soon as they are read, then the exit code; the daemon (the task's owner, on the head) writes them
+soon as they are read, then the exit code; the job host (the task's owner, on the head) writes them
 to the logs. Chunks are coalesced only while more output is already waiting, so latency stays at
 one pipe read.
 """

@@ -56,6 +56,19 @@ def autostop_log() -> Path:
     return state_dir() / "autostop.log"
 
 
+def host_log() -> Path:
+    """Log of the job host actor(s) (`host.py`); Ray's own worker logs live elsewhere."""
+    return state_dir() / "host.log"
+
+
+def hosts_dir() -> Path:
+    """One `<host name>.json` ({"pid", "name", "version"}) per job host started on this head, so
+    the CLI (no Ray) can tell whether a host process is still alive."""
+    path = state_dir() / "hosts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def sky_logs() -> Path:
     return home() / "sky_logs"
 

@@ -1,4 +1,4 @@
-"""The daemon's view of the cluster's Ray nodes: IP ↔ node id, warm-up, and killing job processes.
+"""The Ray nodes as the job host and daemon see them: IP ↔ node id, warm-up, killing job processes.
 
 Why a registry: ranks and log labels are by IP (skycore's stable node list), Ray speaks node ids;
 `ray.nodes()` is a GCS round trip, so the map is cached and refreshed on a miss and each tick.
@@ -53,7 +53,7 @@ class RayNodes:
         return node.ip if node else node_id
 
     @staticmethod
-    def _pinned(node_id: str) -> NodeAffinitySchedulingStrategy:
+    def pinned(node_id: str) -> NodeAffinitySchedulingStrategy:
         return NodeAffinitySchedulingStrategy(node_id=node_id, soft=False)
 
     def warm_new(self, timeout: float) -> None:
@@ -63,7 +63,7 @@ class RayNodes:
         if not nodes:
             return
         refs = {
-            node_tasks.warm_task.options(scheduling_strategy=self._pinned(n.node_id)).remote(): n
+            node_tasks.warm_task.options(scheduling_strategy=self.pinned(n.node_id)).remote(): n
             for n in nodes
         }
         ready, _ = ray.wait(list(refs), num_returns=len(refs), timeout=timeout)
@@ -80,7 +80,7 @@ class RayNodes:
         if not markers:
             return []
         targets = node_ids if node_ids is not None else [n.node_id for n in self.alive()]
-        refs = [node_tasks.kill_markers_task.options(scheduling_strategy=self._pinned(node_id))
+        refs = [node_tasks.kill_markers_task.options(scheduling_strategy=self.pinned(node_id))
                 .remote(MARKER_KEY, markers, grace) for node_id in targets]
         deadline = time.monotonic() + timeout
         killed: list[int] = []

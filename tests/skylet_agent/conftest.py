@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -31,23 +33,37 @@ class Skylet:
         self.cluster = cluster
         self.home = cluster.home(0)
 
-    def run(self, *args: str, stdin: str | None = None,
-            timeout: float = 90) -> subprocess.CompletedProcess:
+    def run(self, *args: str, stdin: str | None = None, timeout: float = 90,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "skylet", *args],
                               input=stdin.encode() if stdin is not None else None,
-                              env=self.cluster.env(0), cwd=str(self.home), capture_output=True,
-                              timeout=timeout)
+                              env={**self.cluster.env(0), **(env or {})}, cwd=str(self.home),
+                              capture_output=True, timeout=timeout)
 
-    def json(self, *args: str, stdin: str | None = None, expect_rc: int = 0) -> dict[str, Any]:
-        proc = self.run(*args, "--json", stdin=stdin)
+    def json(self, *args: str, stdin: str | None = None, expect_rc: int = 0,
+             env: dict[str, str] | None = None) -> dict[str, Any]:
+        proc = self.run(*args, "--json", stdin=stdin, env=env)
         assert proc.returncode == expect_rc, (proc.returncode, proc.stdout, proc.stderr)
         lines = proc.stdout.decode().strip().splitlines()
         assert len(lines) == 1, proc.stdout
         return json.loads(lines[0])
 
-    def start_daemon(self) -> dict[str, Any]:
+    def start_daemon(self, env: dict[str, str] | None = None) -> dict[str, Any]:
         return self.json("start-daemon", "--ray-address", self.cluster.address,
-                         "--cluster-name", "skylet-test", "--tick-seconds", str(TICK_SECONDS))
+                         "--cluster-name", "skylet-test", "--tick-seconds", str(TICK_SECONDS),
+                         env=env)
+
+    def kill_daemon(self) -> int:
+        """SIGKILL the daemon (a crash: no clean-up code runs); return its old PID."""
+        pid = self.json("health")["pid"]
+        os.kill(pid, signal.SIGKILL)
+        wait_gone([pid])
+        assert self.json("health")["daemon_alive"] is False
+        return pid
+
+    def host_info(self, name: str = "skylet-host-0.1.0") -> dict[str, Any] | None:
+        path = self.home / ".sky" / "skylet" / "hosts" / f"{name}.json"
+        return json.loads(path.read_text()) if path.exists() else None
 
     def submit(self, run: str | None, **overrides: Any) -> int:
         return self.json("submit", stdin=json.dumps(job_spec(run, **overrides)))["job_id"]
@@ -84,6 +100,22 @@ class Skylet:
                 return text
             time.sleep(0.05)
         raise AssertionError(f"{needle!r} x{count} not in run.log of job {job_id}:\n{text}")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    return data[data.rindex(b")") + 2 : data.rindex(b")") + 3] not in (b"Z", b"X")
+
+
+def wait_gone(pids: list[int], timeout: float = 10) -> None:
+    deadline = time.time() + timeout
+    while [pid for pid in pids if pid_alive(pid)]:
+        assert time.time() < deadline, f"still alive: {[p for p in pids if pid_alive(p)]}"
+        time.sleep(0.05)
 
 
 def job_spec(run: str | None, **overrides: Any) -> dict[str, Any]:

@@ -1,11 +1,10 @@
-"""skylet against a real 2-node Ray cluster: jobs, logs, cancel, FIFO, tail, restart, autostop."""
+"""skylet against a real 2-node Ray cluster: jobs, logs, cancel, FIFO, tail, autostop (daemon
+restarts and the job host: `test_skylet_host.py`)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import statistics
 import time
 
@@ -161,37 +160,6 @@ def test_usage_errors(skylet: Skylet) -> None:
     assert error["type"] == "UsageError"
     error = skylet.json("submit", stdin='{"num_nodes": 3, "node_ips": ["x"]}', expect_rc=2)
     assert "node_ips" in error["error"]
-
-
-def test_daemon_restart_reconciles_running_job(skylet: Skylet) -> None:
-    job_id = skylet.submit("sleep 300 & echo SLEEPPID $!; wait")
-    text = skylet.wait_log(job_id, "SLEEPPID", count=2)
-    pids = _pids(text, "SLEEPPID")
-    old = skylet.json("health")["pid"]
-    os.kill(old, signal.SIGKILL)
-    deadline = time.time() + 10
-    while procs.pid_alive(old) and time.time() < deadline:
-        time.sleep(0.05)
-    assert skylet.json("health")["daemon_alive"] is False
-    started = skylet.start_daemon()
-    assert started["started"] is True and started["pid"] != old
-    assert skylet.status(job_id) == "FAILED_DRIVER"
-    assert not [pid for pid in pids if procs.pid_alive(pid)]
-    # The new daemon runs jobs.
-    after = skylet.submit("echo alive", num_nodes=1)
-    assert skylet.wait_status(after, TERMINAL) == "SUCCEEDED"
-
-
-def test_stop_daemon_fails_and_kills_running_job(skylet: Skylet) -> None:
-    job_id = skylet.submit("sleep 300 & echo SLEEPPID $!; wait")
-    pids = _pids(skylet.wait_log(job_id, "SLEEPPID", count=2), "SLEEPPID")
-    assert skylet.json("stop-daemon") == {"stopped": True}
-    assert skylet.json("health") == {"daemon_alive": False, "pid": None, "version": "0.1.0"}
-    assert skylet.status(job_id) == "FAILED_DRIVER"
-    assert not [pid for pid in pids if procs.pid_alive(pid)]
-    assert "daemon was stopped" in skylet.run_log(job_id)
-    assert skylet.json("stop-daemon") == {"stopped": False}
-    assert skylet.start_daemon()["started"] is True
 
 
 def test_submit_to_first_output_latency(skylet: Skylet, capsys: pytest.CaptureFixture) -> None:

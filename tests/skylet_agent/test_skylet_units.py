@@ -116,6 +116,47 @@ def test_terminal_status_is_never_left(home: Path) -> None:
     assert table.next_undriven() is None
 
 
+def test_claim_is_exclusive_and_placing_is_seen(home: Path) -> None:
+    table = JobTable(paths.jobs_db())
+    first, second = (table.add(_spec(), paths.display_log_dir) for _ in range(2))
+    for job in (first, second):
+        table.set_status(job.job_id, JobStatus.PENDING, from_statuses=[JobStatus.INIT])
+    assert table.claim(first.job_id) is True
+    assert table.claim(first.job_id) is False  # a second host can never drive it too
+    assert table.placing() == [first.job_id]
+    assert table.next_undriven().job_id == second.job_id
+    table.set_status(second.job_id, JobStatus.CANCELLED)
+    assert table.claim(second.job_id) is False
+    table.set_status(first.job_id, JobStatus.RUNNING)
+    assert table.placing() == []
+    assert table.statuses([first.job_id, second.job_id, 99]) == {
+        first.job_id: JobStatus.RUNNING, second.job_id: JobStatus.CANCELLED}
+
+
+def test_only_the_active_host_starts_jobs_and_head_of_line_spans_hosts(home: Path) -> None:
+    from skylet.scheduler import ACTIVE_HOST_KEY, Scheduler
+
+    table = JobTable(paths.jobs_db())
+    placing, queued = (table.add(_spec(), paths.display_log_dir) for _ in range(2))
+    for job in (placing, queued):
+        table.set_status(job.job_id, JobStatus.PENDING, from_statuses=[JobStatus.INIT])
+    scheduler = Scheduler(table, nodes=None, host_name="skylet-host-new")  # type: ignore[arg-type]
+    table.set_config(ACTIVE_HOST_KEY, "skylet-host-old")
+    scheduler.step()
+    assert table.get(placing.job_id).driver_started_at is None  # not the active host
+    table.set_config(ACTIVE_HOST_KEY, "skylet-host-new")
+    assert table.claim(placing.job_id)  # the old host claimed it and waits for its nodes
+    scheduler.step()
+    assert table.get(queued.job_id).driver_started_at is None  # head of line: it waits
+    assert scheduler.driving() == []
+    table.set_config(ACTIVE_HOST_KEY, "skylet-host-old")
+    assert scheduler.retire_if_idle() is True
+    table.set_status(placing.job_id, JobStatus.RUNNING)
+    table.set_config(ACTIVE_HOST_KEY, "skylet-host-new")
+    scheduler.step()
+    assert table.get(queued.job_id).driver_started_at is None  # retired for good
+
+
 def test_stale_init_fails(home: Path) -> None:
     table = JobTable(paths.jobs_db())
     job = table.add(_spec(), paths.display_log_dir)
