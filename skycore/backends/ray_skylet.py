@@ -135,6 +135,28 @@ class RaySkyletBackend(Backend):
             return False
         return bool(health.get("daemon_alive"))
 
+    def repair_runtime(self, cluster: ConnectedCluster, log: LogFn) -> bool:
+        """Restart only the skylet agent when Ray is still up on the head.
+
+        Running jobs live in skylet's job host inside Ray, so they survive this; a full restart
+        would kill them. Returns False when Ray itself is gone (the caller restarts everything).
+        """
+        address = cluster.handle.get("ray_address")
+        if not address:
+            return False
+        head, python = cluster.runners[0], cluster.runtime.python or "python3"
+        host, port = address.rsplit(":", 1)
+        probe = (f"import socket; socket.create_connection(({host!r}, {int(port)}), 2).close()")
+        if head.run(shlex.join([python, "-c", probe]), timeout=30).returncode != 0:
+            return False
+        log("Ray is up; restarting skylet on the head node")
+        try:
+            self.skylet(head, python, "start-daemon", "--ray-address", address,
+                        "--cluster-name", cluster.name, timeout=120)
+        except errors.SkyError:
+            return False
+        return self.runtime_healthy(cluster)
+
     # ------------------------------------------------------------------ sync
     def sync_workdir(self, cluster: ConnectedCluster, workdir: str) -> None:
         runners = cluster.runners

@@ -132,6 +132,14 @@ def status(cluster_names: list[str] | None = None, *, refresh_all: bool = False
 
 
 # ----------------------------------------------------------------------------- lifecycle
+def _nodes_running(record: ClusterRecord) -> bool:
+    provisioner = get_manager().provisioner(record.cloud)
+    statuses = provisioner.query_instances(record.handle["cluster_name_on_cloud"],
+                                           record.handle.get("provider_config") or {}, deadline())
+    return len(statuses) == record.num_nodes and all(
+        s == InstanceStatus.RUNNING for s in statuses.values())
+
+
 def stop_nodes(record: ClusterRecord) -> None:
     """Stop the nodes (ends every process of a local node); caller holds the lock."""
     provisioner = get_manager().provisioner(record.cloud)
@@ -154,19 +162,21 @@ def start(name: str, *, idle_minutes: float | None = None, down: bool = False,
     from skycore.execution.provision import provision_with_failover
     from skycore.optimizer.plan import Plan
 
+    log = log or (lambda m: None)
     with cluster_lock(name):
         record = get_record(name)
-        if record.status == ClusterStatus.UP:
+        if record.status != ClusterStatus.STOPPED and _nodes_running(record):
             conn = connect(record)
-            if backend().runtime_healthy(conn):
+            be = backend()
+            if be.runtime_healthy(conn) or be.repair_runtime(conn, log):
+                change_status(record, ClusterStatus.UP)
                 if idle_minutes is not None:
                     set_autostop(record, conn, idle_minutes, down)
                 return
         if record.status != ClusterStatus.STOPPED:
             stop_nodes(record)
         conn = provision_with_failover(None, Plan(task=None, cluster_name=name, best=None),
-                                       name, record, log or (lambda m: None),
-                                       enabled_clouds=[record.cloud])
+                                       name, record, log, enabled_clouds=[record.cloud])
         if idle_minutes is not None:
             set_autostop(record, conn, idle_minutes, down)
 

@@ -110,8 +110,9 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
         if record is not None and record.status == ClusterStatus.UP:
             resources = fit.fitting_resources(task, record)
             conn = connect(record)
-            if not backend().runtime_healthy(conn):
-                # half-dead runtime: clear the nodes' processes, then bring it back in place
+            if not backend().runtime_healthy(conn) and not backend().repair_runtime(
+                    conn, lambda m: progress(Stage.PROVISION, m)):
+                # Ray itself is gone: clear the nodes' processes, then bring it back in place
                 stop_nodes(record)
                 conn = None
         else:

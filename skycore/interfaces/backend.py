@@ -38,6 +38,12 @@ class Backend(abc.ABC):
     def runtime_healthy(self, cluster: ConnectedCluster) -> bool:
         """Whether every node's runtime is up."""
 
+    def repair_runtime(self, cluster: ConnectedCluster, log: Any) -> bool:
+        """Bring an unhealthy runtime back without restarting the nodes, keeping running jobs
+        where the backend can; False means the caller must restart the runtime fully."""
+        del cluster, log
+        return False
+
     @abc.abstractmethod
     def sync_workdir(self, cluster: ConnectedCluster, workdir: str) -> None: ...
 

@@ -29,18 +29,38 @@ def _skylet_daemon_pid(sky_home: Path, name_on_cloud: str) -> int:
 
 
 def test_dead_agent_marks_cluster_init_and_launch_repairs_it(sky_home: Path) -> None:
+    """A dead skylet daemon makes the cluster INIT; the next launch restarts only the agent, so
+    a job that was running keeps running and finishes."""
     name = "rec-agent"
-    assert sdk.launch(Task.from_command("echo first"), name, out=io.BytesIO()).exit_code == 0
+    running = sdk.launch(Task.from_command("for i in $(seq 1 8); do echo n$i; sleep 0.5; done"),
+                         name, detach_run=True)
     record = clusters.get(name)
+    uid = local_cluster_uid(sky_home, record.handle["cluster_name_on_cloud"])
+    deadline = time.time() + 30
+    while sdk.job_status(name, [running.job_id])[running.job_id] != "RUNNING":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    ray_pids = {p for p in local_cluster_pids(uid) if "raylet" in _cmdline(p)}
     os.kill(_skylet_daemon_pid(sky_home, record.handle["cluster_name_on_cloud"]), signal.SIGKILL)
     time.sleep(0.5)
     assert sdk.status([name], refresh=True)[0]["status"] == "INIT"
+
     out = io.BytesIO()
     result = sdk.launch(Task.from_command("echo repaired-$((2*3))"), name, out=out)
     assert result.exit_code == 0 and b"repaired-6" in out.getvalue()
     assert sdk.status([name], refresh=True)[0]["status"] == "UP"
     assert clusters.get(name).cluster_hash == record.cluster_hash, "repaired in place"
+    assert ray_pids and ray_pids <= local_cluster_pids(uid), "Ray was not restarted"
+    assert sdk.tail_logs(name, running.job_id, follow=True, out=(log := io.BytesIO())) == 0
+    assert all(f"n{i}".encode() in log.getvalue() for i in range(1, 9))
     sdk.down(name)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def test_client_killed_mid_launch_leaves_a_recoverable_record(sky_home: Path) -> None:
