@@ -116,12 +116,16 @@ def _update_intervals(conn: Any, cluster_hash: str, *, up: bool, now: float) -> 
                  .values(usage_intervals=intervals))
 
 
+def _status_row(conn: Any, name: str) -> Any:
+    return conn.execute(select(models.clusters.c.status, models.clusters.c.cluster_hash)
+                        .where(models.clusters.c.name == name)).first()
+
+
 def set_status(name: str, status: ClusterStatus, **changes: Any) -> ClusterStatus | None:
     """Change a cluster's status (and other columns); returns the previous status."""
     now = time.time()
     with get_engine().begin() as conn:
-        row = conn.execute(select(models.clusters.c.status, models.clusters.c.cluster_hash)
-                           .where(models.clusters.c.name == name)).first()
+        row = _status_row(conn, name)
         if row is None:
             return None
         values: dict[str, Any] = {"status": status.value, "status_updated_at": now, **changes}
@@ -145,8 +149,7 @@ def remove(name: str) -> ClusterStatus | None:
     """Delete the record (the cluster is gone); its history keeps the closed interval."""
     now = time.time()
     with get_engine().begin() as conn:
-        row = conn.execute(select(models.clusters.c.status, models.clusters.c.cluster_hash)
-                           .where(models.clusters.c.name == name)).first()
+        row = _status_row(conn, name)
         if row is None:
             return None
         _update_intervals(conn, row.cluster_hash, up=False, now=now)

@@ -20,6 +20,7 @@ from skycore.client import sdk
 from skycore.state import clusters
 from skycore.task import Task, load_dag
 from skycore.testing.isolation import local_cluster_pids, local_cluster_uid
+from skycore.utils import procs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -222,7 +223,7 @@ def test_stop_start_autostop_then_down_leaves_no_process(sky_home: Path) -> None
 
     sdk.down(name)
     assert clusters.get(name) is None
-    assert not (pids_up | pids_restarted) & local_cluster_pids(uid)
+    assert not procs.alive(pids_up | pids_restarted), "down left processes behind"
     assert not local_cluster_pids(uid)
     assert not node_home.exists()
     assert sdk.status([name]) == []

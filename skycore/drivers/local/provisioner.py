@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from skycore import errors
@@ -83,21 +84,20 @@ class LocalProvisioner(Provisioner):
 
     def stop_instances(self, cluster_name_on_cloud: str, provider_config: dict[str, Any],
                        deadline: float) -> None:
-        root = _cluster_root(provider_config)
-        with nodes.cluster_lock(cluster_name_on_cloud):
-            cluster = nodes.load(cluster_name_on_cloud, root)
-            if cluster is None:
-                return
-            lifecycle.stop(cluster)
+        self._under_lock(cluster_name_on_cloud, provider_config, lifecycle.stop)
 
     def terminate_instances(self, cluster_name_on_cloud: str, provider_config: dict[str, Any],
                             deadline: float) -> None:
-        root = _cluster_root(provider_config)
-        with nodes.cluster_lock(cluster_name_on_cloud):
-            cluster = nodes.load(cluster_name_on_cloud, root)
-            if cluster is None:
-                return
-            lifecycle.delete(cluster)
+        self._under_lock(cluster_name_on_cloud, provider_config, lifecycle.delete)
+
+    @staticmethod
+    def _under_lock(name: str, provider_config: dict[str, Any],
+                    action: Callable[[nodes.LocalCluster], None]) -> None:
+        """Run ``action`` on the cluster under its lock; a cluster already gone is a no-op."""
+        with nodes.cluster_lock(name):
+            cluster = nodes.load(name, _cluster_root(provider_config))
+            if cluster is not None:
+                action(cluster)
 
     def get_command_runners(self, cluster_info: ClusterInfo) -> list[CommandRunner]:
         return [LocalRunner(i.instance_id, i.internal_ip, i.tags["home"], i.tags["mark"])
