@@ -25,14 +25,17 @@ def local_cluster_pids(uid: str) -> set[int]:
 
 
 def kill_local_clusters(sky_home: Path) -> None:
-    """Teardown safety net: end the processes of every local cluster under ``sky_home``."""
+    """Teardown safety net: delete every local cluster under ``sky_home`` (processes by PID,
+    node directories, Ray temp dirs, address leases), whatever state a failed test left."""
+    from skycore.drivers.local import lifecycle, nodes
+
     root = sky_home / "local"
     if not root.is_dir():
         return
     for entry in root.iterdir():
-        uid = local_cluster_uid(sky_home, entry.name)
-        if uid:
-            procs.terminate_marked(NODE_MARK_ENV, f"{uid}-", grace_seconds=3)
+        cluster = nodes.load(entry.name, root)
+        if cluster is not None:
+            lifecycle.delete(cluster)
 
 
 def isolated_env(sky_home: Path) -> dict[str, str]:

@@ -65,3 +65,23 @@ def test_catalog_is_this_machine_at_price_zero() -> None:
     assert offering.cloud == "local" and offering.price == 0.0
     assert offering.vcpus >= 1 and offering.memory_gib > 0
     assert offering.region == "local" and offering.zone is None
+
+
+def test_safety_net_deletes_whatever_a_failed_test_left(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from skycore.drivers.local.runner import LocalRunner
+    from skycore.testing.isolation import kill_local_clusters, local_cluster_pids
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("SKY_HOME", str(home))
+    cluster = nodes.new_cluster("leftover-1")
+    node = nodes.add_node(cluster)
+    runner = LocalRunner(node.node_id, node.ip, node.home, cluster.node_mark(0))
+    # a detached process in its own session, as Ray's workers are
+    assert runner.run("setsid sleep 300 > /dev/null 2>&1 < /dev/null &").returncode == 0
+    Path(cluster.ray_temp_dir).mkdir(parents=True, exist_ok=True)
+    assert local_cluster_pids(cluster.uid)
+    kill_local_clusters(home)
+    assert not local_cluster_pids(cluster.uid)
+    assert not cluster.directory.exists() and not Path(cluster.ray_temp_dir).exists()
+    assert not (nodes.IP_LEASE_DIR / node.ip).exists()
