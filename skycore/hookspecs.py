@@ -160,9 +160,11 @@ def skycore_on_job_status_changed(cluster_name: str, job_id: int, old_status: st
                                   new_status: str) -> None:
     """Notification: the core observed a job on a cluster change status.
 
-    Called when the core learns of the change (after submit, on queue/status refresh, when a log
-    follow ends). Statuses are skylet's: PENDING, SETTING_UP, RUNNING, SUCCEEDED, FAILED,
-    FAILED_SETUP, FAILED_DRIVER, CANCELLED. Exceptions are logged and ignored.
+    Called in the process that observed it: right after a job is submitted (``None`` →
+    ``PENDING``) and when following its logs ends (``None`` → the terminal status). Statuses are
+    skylet's: PENDING, SETTING_UP, RUNNING, SUCCEEDED, FAILED, FAILED_SETUP, FAILED_DRIVER,
+    CANCELLED; ``old_status`` is ``None`` when the core does not know it. A job run detached and
+    never followed reports only its submission. Exceptions are logged and ignored.
     """
 
 

@@ -721,6 +721,11 @@ class PluginManager:
         self._broadcast("skycore_on_job_status_changed", cluster_name=cluster_name,
                         job_id=job_id, old_status=old_status, new_status=new_status)
 
+    def has_listeners(self, hook_name: str) -> bool:
+        """Whether any plugin implements ``hook_name`` (lets callers skip work that only
+        serves an event nobody listens to)."""
+        return bool(self._impls(hook_name))
+
     def _broadcast(self, hook_name: str, **kwargs: Any) -> None:
         for rec, function, argnames in self._impls(hook_name):
             try:

@@ -7,6 +7,8 @@ from typing import Any, BinaryIO
 
 from skycore.execution.cluster_ops import require_up
 from skycore.execution.connect import backend, connect
+from skycore.interfaces.backend import ConnectedCluster
+from skycore.plugins import get_manager
 
 
 def queue(cluster_name: str, *, skip_finished: bool = False, all_users: bool = False
@@ -18,7 +20,21 @@ def queue(cluster_name: str, *, skip_finished: bool = False, all_users: bool = F
 def tail_logs(cluster_name: str, job_id: int | None, *, follow: bool = True,
               out: BinaryIO | None = None) -> int:
     conn = connect(require_up(cluster_name))
-    return backend().tail_logs(conn, job_id, follow=follow, out=out or sys.stdout.buffer)
+    exit_code = backend().tail_logs(conn, job_id, follow=follow, out=out or sys.stdout.buffer)
+    if follow:
+        notify_final_status(conn, job_id)
+    return exit_code
+
+
+def notify_final_status(conn: ConnectedCluster, job_id: int | None) -> None:
+    """After a log follow ends the job is terminal: tell the plugins that listen for jobs."""
+    manager = get_manager()
+    if not manager.has_listeners("skycore_on_job_status_changed"):
+        return
+    statuses = backend().job_statuses(conn, [job_id] if job_id is not None else None)
+    for known_id, status in statuses.items():
+        if known_id is not None and status is not None:
+            manager.notify_job_status_changed(conn.name, known_id, None, status)
 
 
 def job_status(cluster_name: str, job_ids: list[int] | None) -> dict[Any, str | None]:

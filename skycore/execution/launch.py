@@ -17,6 +17,7 @@ from skycore import errors
 from skycore.execution import fit, names
 from skycore.execution.cluster_ops import enabled_clouds, require_up, set_autostop, stop_nodes
 from skycore.execution.connect import backend, connect
+from skycore.execution.job_ops import notify_final_status
 from skycore.execution.locks import cluster_lock
 from skycore.execution.provision import provision_with_failover
 from skycore.optimizer.plan import Plan, plan_task
@@ -189,6 +190,7 @@ def _sync_and_submit(task: Any, record: Any, conn: Any, resources: Any, progress
                        demand=fit.job_demand(resources, record), cluster_info=cluster_info)
     command = " ".join([os.path.basename(sys.argv[0]) or "sky", *sys.argv[1:]])[:500]
     clusters.update_fields(record.name, last_use=command)
+    get_manager().notify_job_status_changed(record.name, job_id, None, "PENDING")
     progress(Stage.EXEC, f"Job {job_id} submitted")
     return job_id
 
@@ -198,4 +200,5 @@ def _follow(conn: Any, cluster_name: str, job_id: int | None, detach_run: bool,
     if detach_run or job_id is None:
         return LaunchResult(job_id, cluster_name, 0, plan)
     exit_code = backend().tail_logs(conn, job_id, follow=True, out=out or sys.stdout.buffer)
+    notify_final_status(conn, job_id)
     return LaunchResult(job_id, cluster_name, exit_code, plan)
