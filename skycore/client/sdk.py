@@ -19,13 +19,9 @@ __all__ = ["LaunchResult", "Plan", "optimize", "launch", "exec", "status", "queu
            "job_status", "cancel", "stop", "start", "down", "autostop", "check", "plugins"]
 
 
-def _dag(task_or_dag: Any) -> Any:
-    return task_or_dag
-
-
 def optimize(dag: Any, cluster_name: str | None = None) -> Plan:
     """Plan a launch without running it (the "Considered resources" table)."""
-    return _launch.optimize(_dag(dag), cluster_name)
+    return _launch.optimize(dag, cluster_name)
 
 
 def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
@@ -33,7 +29,7 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
            retry_until_up: bool = False, no_setup: bool = False,
            progress: Progress | None = None, out: BinaryIO | None = None) -> LaunchResult:
     """Launch a task (or a one-task DAG) on a new or existing cluster and follow its logs."""
-    return _launch.launch(_dag(dag), cluster_name, dryrun=dryrun, detach_run=detach_run,
+    return _launch.launch(dag, cluster_name, dryrun=dryrun, detach_run=detach_run,
                           idle_minutes=idle_minutes, down=down, retry_until_up=retry_until_up,
                           no_setup=no_setup, progress=progress, out=out)
 
@@ -41,7 +37,7 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
 def exec(dag: Any, cluster_name: str, *, detach_run: bool = False,  # noqa: A001 - SkyPilot name
          progress: Progress | None = None, out: BinaryIO | None = None) -> LaunchResult:
     """Run a task on an UP cluster: sync the workdir and submit, no setup."""
-    return _launch.exec_task(_dag(dag), cluster_name, detach_run=detach_run, progress=progress,
+    return _launch.exec_task(dag, cluster_name, detach_run=detach_run, progress=progress,
                              out=out)
 
 
