@@ -147,6 +147,24 @@ def stop_nodes(record: ClusterRecord) -> None:
                                record.handle.get("provider_config") or {}, deadline())
 
 
+def revive(record: ClusterRecord, log: Any) -> ConnectedCluster | None:
+    """Reuse a cluster that is not STOPPED: its runtime is healthy, or can be repaired without
+    restarting Ray (running jobs survive). Otherwise end whatever is left on its nodes and
+    return None, so the caller brings it back in place with a clean runtime (never a second Ray
+    beside a half-dead one). Caller holds the cluster lock."""
+    if record.status == ClusterStatus.STOPPED:
+        return None
+    if _nodes_running(record):
+        conn = connect(record)
+        be = backend()
+        if be.runtime_healthy(conn) or be.repair_runtime(conn, log):
+            if record.status != ClusterStatus.UP:
+                change_status(record, ClusterStatus.UP)
+            return conn
+    stop_nodes(record)
+    return None
+
+
 def stop(name: str) -> None:
     with cluster_lock(name):
         record = get_record(name)
@@ -165,16 +183,11 @@ def start(name: str, *, idle_minutes: float | None = None, down: bool = False,
     log = log or (lambda m: None)
     with cluster_lock(name):
         record = get_record(name)
-        if record.status != ClusterStatus.STOPPED and _nodes_running(record):
-            conn = connect(record)
-            be = backend()
-            if be.runtime_healthy(conn) or be.repair_runtime(conn, log):
-                change_status(record, ClusterStatus.UP)
-                if idle_minutes is not None:
-                    set_autostop(record, conn, idle_minutes, down)
-                return
-        if record.status != ClusterStatus.STOPPED:
-            stop_nodes(record)
+        conn = revive(record, log)
+        if conn is not None:
+            if idle_minutes is not None:
+                set_autostop(record, conn, idle_minutes, down)
+            return
         conn = provision_with_failover(None, Plan(task=None, cluster_name=name, best=None),
                                        name, record, log, enabled_clouds=[record.cloud])
         if idle_minutes is not None:

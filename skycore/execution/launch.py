@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from skycore import errors
 from skycore.execution import fit, names
-from skycore.execution.cluster_ops import enabled_clouds, require_up, set_autostop, stop_nodes
+from skycore.execution.cluster_ops import enabled_clouds, require_up, revive, set_autostop
 from skycore.execution.connect import backend, connect
 from skycore.execution.job_ops import notify_final_status
 from skycore.execution.locks import cluster_lock
@@ -23,7 +23,6 @@ from skycore.execution.provision import provision_with_failover
 from skycore.optimizer.plan import Plan, plan_task
 from skycore.plugins import get_manager
 from skycore.state import clusters
-from skycore.state.clusters import ClusterStatus
 
 
 class Stage:
@@ -108,16 +107,10 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
 
     with cluster_lock(cluster_name):
         record = clusters.get(cluster_name)
-        if record is not None and record.status == ClusterStatus.UP:
+        conn = None
+        if record is not None:
             resources = fit.fitting_resources(task, record)
-            conn = connect(record)
-            if not backend().runtime_healthy(conn) and not backend().repair_runtime(
-                    conn, lambda m: progress(Stage.PROVISION, m)):
-                # Ray itself is gone: clear the nodes' processes, then bring it back in place
-                stop_nodes(record)
-                conn = None
-        else:
-            conn = None
+            conn = revive(record, lambda m: progress(Stage.PROVISION, m))
         if conn is None:
             progress(Stage.PROVISION, "Launching" if record is None else
                      f"Cluster {cluster_name!r} is {record.status.value}: bringing it back up")

@@ -50,7 +50,8 @@ def test_dead_agent_marks_cluster_init_and_launch_repairs_it(sky_home: Path) -> 
     assert result.exit_code == 0 and b"repaired-6" in out.getvalue()
     assert sdk.status([name], refresh=True)[0]["status"] == "UP"
     assert clusters.get(name).cluster_hash == record.cluster_hash, "repaired in place"
-    assert ray_pids and ray_pids <= local_cluster_pids(uid), "Ray was not restarted"
+    raylets_now = {p for p in local_cluster_pids(uid) if "raylet" in _cmdline(p)}
+    assert ray_pids and raylets_now == ray_pids, "Ray must be kept, not restarted or doubled"
     assert sdk.tail_logs(name, running.job_id, follow=True, out=(log := io.BytesIO())) == 0
     assert all(f"n{i}".encode() in log.getvalue() for i in range(1, 9))
     sdk.down(name)
@@ -85,6 +86,14 @@ def test_client_killed_mid_launch_leaves_a_recoverable_record(sky_home: Path) ->
     refreshed = sdk.status([name], refresh=True)
     assert refreshed and refreshed[0]["status"] in ("INIT", "UP")
     uid = local_cluster_uid(sky_home, record.handle["cluster_name_on_cloud"])
+    # the next launch repairs it in place, with exactly one Ray (nothing half-started is left)
+    out = io.BytesIO()
+    assert sdk.launch(Task.from_command("echo again-$((3+4))"), name, out=out).exit_code == 0
+    assert b"again-7" in out.getvalue()
+    assert clusters.get(name).cluster_hash == record.cluster_hash
+    uid = local_cluster_uid(sky_home, record.handle["cluster_name_on_cloud"])
+    gcs = [p for p in local_cluster_pids(uid) if "gcs_server" in _cmdline(p)]
+    assert len(gcs) == 1, gcs
     sdk.down(name)
     assert clusters.get(name) is None
-    assert uid is None or not local_cluster_pids(uid)
+    assert not local_cluster_pids(uid)
