@@ -38,11 +38,9 @@ def _blocked_for(error: Exception, cand: Candidate) -> Blocked | None:
     return None
 
 
-def _record_for(cand: Candidate, cluster_name: str, task: Any,
-                existing: ClusterRecord | None) -> ClusterRecord:
+def _new_record(cand: Candidate, cluster_name: str, task: Any) -> ClusterRecord:
+    """The INIT record of a cluster about to be created on ``cand``."""
     now = time.time()
-    if existing is not None:
-        return existing
     cluster_hash = uuid.uuid4().hex
     cloud = get_manager().cloud(cand.cloud)
     off = cand.offering
@@ -143,7 +141,7 @@ def provision_with_failover(task: Any, plan: Plan, cluster_name: str,
         assert plan.best is not None
         cand = plan.best
         for attempt in range(_TRANSIENT_RETRIES):
-            record = _record_for(cand, cluster_name, task, None)
+            record = _new_record(cand, cluster_name, task)
             try:
                 return provision_once(record, log, is_new=True)
             except errors.TransientError as exc:
