@@ -187,11 +187,17 @@ def cmd_stop_daemon(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_health(args: argparse.Namespace) -> dict[str, Any]:
+    """Daemon liveness plus the IPs of the Ray nodes alive now (``ray_nodes``: null when the
+    daemon cannot tell, e.g. it is still starting or Ray does not answer)."""
     running = _running_daemon()
     if running is None:
-        return {"daemon_alive": False, "pid": None, "version": __version__}
+        return {"daemon_alive": False, "pid": None, "version": __version__, "ray_nodes": None}
+    nodes = None
+    if running.get("responsive"):
+        reply = control.request(paths.control_socket_name(), {"op": "ray_nodes"}, 10.0)
+        nodes = (reply or {}).get("ray_nodes")
     return {"daemon_alive": True, "pid": int(running["pid"]),
-            "version": str(running.get("version", __version__))}
+            "version": str(running.get("version", __version__)), "ray_nodes": nodes}
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:

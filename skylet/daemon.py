@@ -351,6 +351,12 @@ class Daemon:
         if op == "ping":
             return {"pid": os.getpid(), "version": __version__, "ready": self._ready.is_set(),
                     "ray_address": self.ray_address, "cluster_name": self.cluster_name}
+        if op == "ray_nodes":
+            # the Ray nodes alive right now (a GCS call), so the server can tell a cluster that
+            # lost a worker from a healthy one
+            if not self._ready.is_set() or self.nodes is None:
+                return {"ray_nodes": None}
+            return {"ray_nodes": sorted(node.ip for node in self.nodes.refresh())}
         if op == "wake":
             self._wake_host()
             return {"ok": True}

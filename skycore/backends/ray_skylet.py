@@ -133,7 +133,10 @@ class RaySkyletBackend(Backend):
             health = self.skylet(runners[0], runtime.python or "python3", "health", timeout=30)
         except errors.SkyError:
             return False
-        return bool(health.get("daemon_alive"))
+        # SkyPilot's rule: UP needs the agent *and* every node in Ray
+        ray_nodes = health.get("ray_nodes")
+        return bool(health.get("daemon_alive")) and ray_nodes is not None and {
+            r.ip for r in runners} <= set(ray_nodes)
 
     def repair_runtime(self, cluster: ConnectedCluster, log: LogFn) -> bool:
         """Restart only the skylet agent when Ray is still up on the head.

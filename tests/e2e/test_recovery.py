@@ -57,6 +57,29 @@ def test_dead_agent_marks_cluster_init_and_launch_repairs_it(sky_home: Path) -> 
     sdk.down(name)
 
 
+def test_lost_worker_node_marks_cluster_init_and_launch_repairs_it(sky_home: Path) -> None:
+    name = "rec-worker"
+    task = Task.from_command("echo rank-$SKYPILOT_NODE_RANK").with_overrides(num_nodes=2)
+    assert sdk.launch(task, name, out=io.BytesIO()).exit_code == 0
+    record = clusters.get(name)
+    uid = local_cluster_uid(sky_home, record.handle["cluster_name_on_cloud"])
+    worker_ip = record.handle["node_ips"][1]
+    (raylet,) = [p for p in local_cluster_pids(uid)
+                 if "raylet/raylet" in _cmdline(p) and f"--node_ip_address={worker_ip}" in
+                 _cmdline(p)]
+    os.kill(raylet, signal.SIGKILL)
+    deadline = time.time() + 60
+    while sdk.status([name], refresh=True)[0]["status"] != "INIT":
+        assert time.time() < deadline, "a cluster without its worker must not stay UP"
+        time.sleep(1)
+    out = io.BytesIO()
+    assert sdk.launch(task, name, out=out).exit_code == 0
+    assert b"rank-0" in out.getvalue() and b"rank-1" in out.getvalue()
+    assert sdk.status([name], refresh=True)[0]["status"] == "UP"
+    sdk.down(name)
+    assert not local_cluster_pids(uid)
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()

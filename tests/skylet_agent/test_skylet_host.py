@@ -111,7 +111,8 @@ def test_stop_daemon_leaves_jobs_to_the_host(skylet: Skylet) -> None:
     sleepers = skylet.submit(SLEEPERS)
     pids = _pids(skylet.wait_log(sleepers, "DETACHED", count=2), "SLEEPPID", "DETACHED")
     assert skylet.json("stop-daemon") == {"stopped": True}
-    assert skylet.json("health") == {"daemon_alive": False, "pid": None, "version": "0.1.0"}
+    assert skylet.json("health") == {"daemon_alive": False, "pid": None, "version": "0.1.0",
+                                       "ray_nodes": None}
     assert skylet.json("stop-daemon") == {"stopped": False}
     # The host finishes the job on its own; tail keeps following while a host drives it.
     follow = skylet.run("tail", "--job-id", str(job_id), "--follow")

@@ -25,6 +25,7 @@ def _pids(text: str, tag: str) -> list[int]:
 def test_start_daemon_is_idempotent(skylet: Skylet) -> None:
     health = skylet.json("health")
     assert health["daemon_alive"] is True
+    assert health["ray_nodes"] == sorted([HEAD_IP, WORKER_IP])
     again = skylet.start_daemon()
     assert again == {"pid": health["pid"], "started": False}
 

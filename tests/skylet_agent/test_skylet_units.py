@@ -178,7 +178,7 @@ def test_validate_spec_defaults_and_errors() -> None:
 def test_cli_without_daemon(home: Path, capsys: pytest.CaptureFixture,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     assert _run_cli(capsys, "health") == (
-        0, {"daemon_alive": False, "pid": None, "version": "0.1.0"})
+        0, {"daemon_alive": False, "pid": None, "version": "0.1.0", "ray_nodes": None})
     assert _run_cli(capsys, "status") == (0, {"statuses": {}})
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(_spec(name="my job"))))
     rc, submitted = _run_cli(capsys, "submit")
