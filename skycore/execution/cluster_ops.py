@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from skycore import errors
-from skycore.execution.connect import backend, change_status, connect, deadline
+from skycore.execution.connect import backend, change_status, connect, deadline, forget
 from skycore.execution.locks import cluster_lock
 from skycore.features import Feature
 from skycore.interfaces.backend import ConnectedCluster
@@ -83,20 +83,27 @@ def refresh(record: ClusterRecord, lock_timeout: float = 20.0) -> ClusterRecord 
         lock.release()
 
 
+def _query_nodes(record: ClusterRecord) -> dict[str, InstanceStatus]:
+    """The provider's view of the cluster's nodes (empty: the cluster is gone)."""
+    provisioner = get_manager().provisioner(record.cloud)
+    return provisioner.query_instances(record.handle["cluster_name_on_cloud"],
+                                       record.handle.get("provider_config") or {}, deadline())
+
+
+def _all_running(record: ClusterRecord, statuses: dict[str, InstanceStatus]) -> bool:
+    return len(statuses) == record.num_nodes and all(
+        s == InstanceStatus.RUNNING for s in statuses.values())
+
+
 def _refresh_locked(name: str) -> ClusterRecord | None:
     record = clusters.get(name)
     if record is None:
         return None
-    provisioner = get_manager().provisioner(record.cloud)
-    statuses = provisioner.query_instances(record.handle["cluster_name_on_cloud"],
-                                           record.handle.get("provider_config") or {}, deadline())
+    statuses = _query_nodes(record)
     if not statuses:
-        old = clusters.remove(name)
-        get_manager().notify_cluster_status_changed(name, old.value if old else None, None,
-                                                    record.cloud)
+        forget(record)
         return None
-    values = list(statuses.values())
-    if len(values) == record.num_nodes and all(s == InstanceStatus.RUNNING for s in values):
+    if _all_running(record, statuses):
         conn = connect(record)
         be = backend()
         if be.runtime_healthy(conn):
@@ -104,7 +111,7 @@ def _refresh_locked(name: str) -> ClusterRecord | None:
             change_status(record, ClusterStatus.AUTOSTOPPING if stopping else ClusterStatus.UP)
         else:
             change_status(record, ClusterStatus.INIT)
-    elif all(s == InstanceStatus.STOPPED for s in values):
+    elif all(s == InstanceStatus.STOPPED for s in statuses.values()):
         change_status(record, ClusterStatus.STOPPED, autostop=-1.0, to_down=False)
     else:
         change_status(record, ClusterStatus.INIT)
@@ -132,12 +139,6 @@ def status(cluster_names: list[str] | None = None, *, refresh_all: bool = False
 
 
 # ----------------------------------------------------------------------------- lifecycle
-def _nodes_running(record: ClusterRecord) -> bool:
-    provisioner = get_manager().provisioner(record.cloud)
-    statuses = provisioner.query_instances(record.handle["cluster_name_on_cloud"],
-                                           record.handle.get("provider_config") or {}, deadline())
-    return len(statuses) == record.num_nodes and all(
-        s == InstanceStatus.RUNNING for s in statuses.values())
 
 
 def stop_nodes(record: ClusterRecord) -> None:
@@ -154,7 +155,7 @@ def revive(record: ClusterRecord, log: Any) -> ConnectedCluster | None:
     beside a half-dead one). Caller holds the cluster lock."""
     if record.status == ClusterStatus.STOPPED:
         return None
-    if _nodes_running(record):
+    if _all_running(record, _query_nodes(record)):
         conn = connect(record)
         be = backend()
         if be.runtime_healthy(conn) or be.repair_runtime(conn, log):
@@ -207,9 +208,7 @@ def down(name: str, *, purge: bool = False) -> None:
         except Exception:
             if not purge:
                 raise
-        old = clusters.remove(name)
-        get_manager().notify_cluster_status_changed(name, old.value if old else None, None,
-                                                    record.cloud)
+        forget(record)
 
 
 def set_autostop(record: ClusterRecord, conn: ConnectedCluster, idle_minutes: float,

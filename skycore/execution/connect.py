@@ -7,7 +7,7 @@ from typing import Any
 
 from skycore.interfaces.backend import ConnectedCluster
 from skycore.plugins import get_manager
-from skycore.state.clusters import ClusterRecord, ClusterStatus, set_status
+from skycore.state.clusters import ClusterRecord, ClusterStatus, remove, set_status
 
 PROVIDER_CALL_TIMEOUT = 600.0
 
@@ -38,3 +38,10 @@ def change_status(record: ClusterRecord, status: ClusterStatus, **changes: Any) 
     if old != status:
         get_manager().notify_cluster_status_changed(record.name, old.value if old else None,
                                                     status.value, record.cloud)
+
+
+def forget(record: ClusterRecord) -> None:
+    """Remove the record (the cluster is gone) and tell the plugins about it."""
+    old = remove(record.name)
+    get_manager().notify_cluster_status_changed(record.name, old.value if old else None, None,
+                                                record.cloud)

@@ -15,7 +15,7 @@ from typing import Any
 
 from skycore import errors
 from skycore.execution import names
-from skycore.execution.connect import backend, change_status, deadline
+from skycore.execution.connect import backend, change_status, deadline, forget
 from skycore.features import Feature
 from skycore.interfaces.backend import ConnectedCluster
 from skycore.interfaces.provision import InstanceStatus, ProvisionConfig
@@ -114,7 +114,7 @@ def _cleanup_failed(record: ClusterRecord, provisioner: Any, config: ProvisionCo
             provisioner.terminate_instances(config.cluster_name_on_cloud,
                                             config.provider_config, deadline())
             if not record.cluster_ever_up:
-                clusters.remove(record.name)
+                forget(record)
             else:
                 change_status(record, ClusterStatus.INIT)
     except Exception:  # noqa: BLE001 - the original error matters more; state stays INIT
