@@ -130,3 +130,22 @@ def plugins() -> list[Any]:
     from skycore.plugins import get_manager
 
     return get_manager().plugins()
+
+
+def list_accelerators(name_filter: str | None = None, quantity_filter: int | None = None, *,
+                      clouds: list[str] | None = None, region_filter: str | None = None,
+                      all_regions: bool = False, case_sensitive: bool = False
+                      ) -> dict[str, list[dict[str, Any]]]:
+    """Offers per accelerator name (``sky gpus list NAME[:N]``), JSON-able rows."""
+    from skycore.catalog import listing
+
+    return listing.list_accelerators(name_filter, quantity_filter, clouds=clouds,
+                                     region_filter=region_filter, all_regions=all_regions,
+                                     case_sensitive=case_sensitive)
+
+
+def list_accelerator_counts(clouds: list[str] | None = None) -> dict[str, list[float]]:
+    """Accelerator name → the per-instance counts offered (``sky gpus list`` with no name)."""
+    from skycore.catalog import listing
+
+    return listing.list_accelerator_counts(clouds=clouds)

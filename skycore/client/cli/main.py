@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "down": ("cluster_cmds", "down", "Tear down cluster(s)."),
     "autostop": ("cluster_cmds", "autostop", "Schedule an autostop or autodown for cluster(s)."),
     "check": ("info_cmds", "check", "Check which clouds are available to use."),
+    "gpus": ("gpus_cmds", "gpus", "Commands for querying GPUs and other accelerators."),
+    "show-gpus": ("gpus_cmds", "show_gpus", "Show supported GPU/TPU/accelerators and prices."),
     "plugins": ("info_cmds", "plugins", "List installed skycore plugins."),
 }
 
