@@ -63,14 +63,14 @@ def main() -> None:
         os.environ["SKY_HOME"] = env["SKY_HOME"]
         import io
 
-        from skycore.client import sdk
+        from skycore import core as sdk
         from skycore.task import Task
         sdk_times = []
         for i in range(args.runs):
             start = time.perf_counter()
             sdk.exec(Task.from_command(f"echo sdk-{i}"), cluster, out=io.BytesIO())
             sdk_times.append(time.perf_counter() - start)
-        print(f"sdk.exec 'echo hi' in-process ({args.runs} runs): median "
+        print(f"core.exec 'echo hi' in-process ({args.runs} runs): median "
               f"{statistics.median(sdk_times):.3f} s (min {min(sdk_times):.3f})")
     finally:
         subprocess.run([SKY, "down", "-y", cluster], env=env, capture_output=True)

@@ -1,7 +1,8 @@
 """skycore: run AI and batch workloads on any infrastructure behind one task YAML.
 
 The package root is a *lazy facade*: ``import skycore`` must stay instant, so the SDK functions
-(``skycore.launch``, ``skycore.status``, ...) are only imported on first attribute access.
+(``skycore.launch``, ``skycore.status``, ...) are only imported on first attribute access. They
+are the HTTP client's: each returns a request id; ``skycore.get(id)`` waits for the result.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ __version__ = "0.1.0"
 
 _SDK_NAMES = frozenset({
     "launch", "exec", "status", "queue", "tail_logs", "job_status", "cancel", "stop", "start",
-    "down", "autostop", "check", "optimize",
+    "down", "autostop", "check", "optimize", "get", "stream_and_get", "api_status",
+    "api_cancel", "api_info", "api_start", "api_stop", "api_login",
 })
 _TASK_NAMES = {"Task": "skycore.task", "Dag": "skycore.task", "load_dag": "skycore.task",
                "Resources": "skycore.resources"}

@@ -141,3 +141,31 @@ class PluginConflictError(PluginError):
 
 class UnknownCloudError(TaskValidationError):
     """A cloud name is not provided by any installed plugin."""
+
+
+# ----------------------------------------------------------------------------- API server
+class ApiServerError(SkyError):
+    """The API server could not be reached, started, or answered with an HTTP error."""
+
+
+class ApiServerAuthError(ApiServerError):
+    """The server refused the credentials (HTTP 401) or the permission (HTTP 403)."""
+
+
+class ApiVersionMismatchError(ApiServerError):
+    """Client and server speak incompatible API versions; the message says which to upgrade."""
+
+
+class RequestNotFoundError(SkyError):
+    """No API request matches that id (or id prefix)."""
+
+
+class RequestCancelledError(SkyError):
+    """The API request was cancelled (``sky api cancel``, or ``sky down`` of its cluster)."""
+
+
+class RequestFailedError(SkyError):
+    """An API request failed with an error that is not a skycore error (a bug on the server).
+
+    The message carries the server-side traceback so the report is actionable.
+    """

@@ -6,11 +6,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from skycore.testing.api_server import free_port, stop_server_of
 from skycore.testing.isolation import kill_local_clusters
+from skycore.testing.postgres import PostgresServer
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="skytest-"))
 os.environ["SKY_HOME"] = str(_SESSION_HOME / "sky_home")
@@ -18,6 +22,10 @@ os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 # skylet checks autostop every tick; 1 s keeps autostop tests short
 os.environ.setdefault("SKYLET_TICK_SECONDS", "1")
+# CLI tests auto-start an API server: on a free port, never the user's 46580
+os.environ["SKY_API_SERVER_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
+os.environ.pop("SKYPILOT_API_SERVER_ENDPOINT", None)
+os.environ.pop("SKY_API_TOKEN", None)
 
 
 @pytest.fixture(scope="session")
@@ -28,5 +36,41 @@ def sky_home() -> Path:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    stop_server_of(Path(os.environ["SKY_HOME"]))
     kill_local_clusters(Path(os.environ["SKY_HOME"]))
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- state database
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the session (stopped and removed at the end)."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+             tmp_path: Path) -> Iterator[str]:
+    """Run the test once on a fresh SQLite file and once on a fresh PostgreSQL database:
+    ``SKY_DB`` points at it and the engine cache is reset. Yields the URL."""
+    from skycore.state import engine
+
+    server: PostgresServer | None = None
+    db_name = f"t_{uuid.uuid4().hex[:16]}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'state.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.create_database(db_name)
+    monkeypatch.setenv("SKY_DB", url)
+    engine.reset_engines()
+    try:
+        yield url
+    finally:
+        engine.reset_engines()
+        if server is not None:
+            server.drop_database(db_name)

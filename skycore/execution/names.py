@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import re
 import uuid
 
@@ -12,6 +13,11 @@ _VALID = re.compile(r"^[a-zA-Z]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$")
 
 
 def current_user() -> str:
+    """Who the work is for: the API server's worker sets ``SKYCORE_USER`` to the request's
+    (authenticated) user; in-process it is the OS user."""
+    override = os.environ.get("SKYCORE_USER")
+    if override:
+        return override
     try:
         return getpass.getuser()
     except (KeyError, OSError):

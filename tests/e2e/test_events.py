@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from skycore.client import sdk
+from skycore import core as sdk
 from skycore.plugins import hookimpl
 from skycore.task import Task
 from skycore.testing.plugins import use_plugins

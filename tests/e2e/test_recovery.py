@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from skycore.client import sdk
+from skycore import core as sdk
 from skycore.state import clusters
 from skycore.task import Task
 from skycore.testing.isolation import local_cluster_pids, local_cluster_uid

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from skycore.client.cli import cluster_select, progress, tables, timefmt, ui
+from skycore.client.cli import cluster_select, progress, server_calls, tables, timefmt, ui
 
 _CLUSTER_NUM_ERROR = ("{cluster_num} cluster{plural} {verb}. Please specify {cause} cluster to "
                       "show its IP address.\nUsage: `sky status --ip <cluster>`")
@@ -71,14 +71,14 @@ def _query(clusters: Sequence[str], *, refresh: bool, all_users: bool) -> list[d
     from skycore.client import sdk
 
     if not clusters:
-        return list(sdk.status(None, refresh=refresh, all_users=all_users))
+        return list(sdk.get(sdk.status(None, refresh=refresh, all_users=all_users)))
     if any(cluster_select.is_glob(c) for c in clusters):
-        records = list(sdk.status(None, refresh=refresh, all_users=True))
+        records = list(sdk.get(sdk.status(None, refresh=refresh, all_users=True)))
         by_name = {r["name"]: r for r in records}
         matched, _ = cluster_select.match_names(clusters, list(by_name))
         return [by_name[n] for n in matched]
     # Explicit names may be other users' clusters; the SDK looks them up by name.
-    return list(sdk.status(list(clusters), refresh=refresh, all_users=True))
+    return list(sdk.get(sdk.status(list(clusters), refresh=refresh, all_users=True)))
 
 
 def _not_found_line(queried: Sequence[str], records: Sequence[dict[str, Any]]) -> str | None:
@@ -284,7 +284,7 @@ def stop(clusters: tuple[str, ...], apply_to_all: bool, yes: bool) -> None:
     from skycore.client import sdk
 
     def action(name: str) -> str:
-        sdk.stop(name)
+        sdk.get(sdk.stop(name))
         return f"  To restart the cluster, run: {ui.bold(f'sky start {name}')}"
 
     _run_on_clusters(names, "Stopping", action)
@@ -322,7 +322,7 @@ def down(clusters: tuple[str, ...], apply_to_all: bool, yes: bool, purge: bool) 
     from skycore.client import sdk
 
     def action(name: str) -> None:
-        sdk.down(name, purge=purge)
+        sdk.get(sdk.down(name, purge=purge))
 
     _run_on_clusters(names, "Terminating", action, down_hint=not purge)
 
@@ -376,7 +376,7 @@ def autostop(clusters: tuple[str, ...], apply_to_all: bool, idle_minutes: int | 
     from skycore.client import sdk
 
     def action(name: str) -> str | None:
-        sdk.autostop(name, minutes, down=down and not is_cancel)
+        sdk.get(sdk.autostop(name, minutes, down=down and not is_cancel))
         if is_cancel:
             return None
         passive = "downed" if down else "stopped"
@@ -428,7 +428,7 @@ def start(clusters: tuple[str, ...], apply_to_all: bool, yes: bool,
 
     if not clusters and not apply_to_all:
         # UX (as SkyPilot): with a single cluster, `sky start` means that one.
-        records = list(sdk.status())
+        records = list(sdk.get(sdk.status()))
         if len(records) > 1:
             raise click.UsageError("`sky start` requires either a cluster name or glob (see "
                                    "`sky status`), or the -a/--all flag.")
@@ -457,8 +457,9 @@ def start(clusters: tuple[str, ...], apply_to_all: bool, yes: bool,
     for name in to_start:
         try:
             with progress.StageProgress() as stages:
-                sdk.start(name, idle_minutes=idle, down=down, retry_until_up=retry_until_up,
-                          progress=stages)
+                request_id = sdk.start(name, idle_minutes=idle, down=down,
+                                       retry_until_up=retry_until_up)
+                server_calls.stream(request_id, stages)
         except Exception as exc:
             if not ui.is_sky_error(exc):
                 raise

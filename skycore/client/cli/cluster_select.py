@@ -61,10 +61,10 @@ def resolve(patterns: Sequence[str], *, apply_to_all: bool, command: str,
             click.echo(f"Both --all and cluster(s) specified for `sky {command}`. Letting --all "
                        "take effect.")
         skip = set(skip_status)
-        return [r for r in sdk.status() if r.get("status") not in skip]
+        return [r for r in sdk.get(sdk.status()) if r.get("status") not in skip]
 
     # Names may belong to other users (a teammate's cluster given explicitly), so match over all.
-    records = sdk.status(all_users=True)
+    records = sdk.get(sdk.status(all_users=True))
     by_name = {r["name"]: r for r in records}
     matched, unmatched = match_names(patterns, list(by_name))
     for pattern in unmatched:

@@ -20,7 +20,7 @@ def latest_job_id(cluster: str) -> int | None:
     try:
         from skycore.client import sdk
 
-        statuses: dict[Any, Any] = sdk.job_status(cluster, None) or {}
+        statuses: dict[Any, Any] = sdk.get(sdk.job_status(cluster, None)) or {}
         ids = [int(k) for k in statuses if k is not None]
         return max(ids) if ids else None
     except (Exception, KeyboardInterrupt):  # best effort: we are already on the way out

@@ -38,7 +38,7 @@ def check(clouds: tuple[str, ...]) -> None:
 
     click.echo("Checking credentials to enable infra for skycore.")
     with progress.transient_spinner("Checking credentials..."):
-        results: dict[str, Any] = sdk.check(list(clouds) or None)
+        results: dict[str, Any] = sdk.get(sdk.check(list(clouds) or None))
     enabled = []
     for cloud, outcome in results.items():
         ok, reason = _outcome(outcome)
@@ -117,7 +117,7 @@ def plugins() -> None:
     """
     from skycore.client import sdk
 
-    infos = list(sdk.plugins())
+    infos = list(sdk.get(sdk.plugins()))
     click.echo(ui.heading("Plugins"))
     if not infos:
         click.echo("No plugins installed.")

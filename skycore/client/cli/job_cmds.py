@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from skycore.client.cli import cluster_select, follow, job_output, tables, timefmt, ui
+from skycore.client.cli import cluster_select, follow, job_output, server_calls, tables, timefmt, ui
 
 
 # ----------------------------------------------------------------------------- queue
@@ -53,10 +53,10 @@ def queue(clusters: tuple[str, ...], skip_finished: bool, all_users: bool) -> No
     click.secho("Fetching and parsing job queue...", fg="cyan")
     explicit = bool(clusters)
     if not clusters:
-        names = [r["name"] for r in sdk.status(all_users=all_users)
+        names = [r["name"] for r in sdk.get(sdk.status(all_users=all_users))
                  if r.get("status") != "STOPPED"]
     elif any(cluster_select.is_glob(c) for c in clusters):
-        known = [r["name"] for r in sdk.status(all_users=True)]
+        known = [r["name"] for r in sdk.get(sdk.status(all_users=True))]
         names, unmatched = cluster_select.match_names(clusters, known)
         for pattern in unmatched:
             click.echo(f"Cluster {pattern} not found.")
@@ -74,7 +74,7 @@ def queue(clusters: tuple[str, ...], skip_finished: bool, all_users: bool) -> No
     user_str = "all users" if all_users else "current user"
     for name in names:
         try:
-            jobs = sdk.queue(name, skip_finished=skip_finished, all_users=all_users)
+            jobs = sdk.get(sdk.queue(name, skip_finished=skip_finished, all_users=all_users))
         except not_exists:
             if explicit:
                 raise
@@ -139,7 +139,7 @@ def logs(cluster: str, job_ids: tuple[str, ...], status_only: bool, follow_logs:
     from skycore.client import sdk
 
     if status_only:
-        statuses = sdk.job_status(cluster, [job_id] if job_id is not None else None) or {}
+        statuses = sdk.get(sdk.job_status(cluster, [job_id] if job_id is not None else None)) or {}
         found_id, found_status = next(iter(statuses.items()), (job_id, None))
         if found_id is None:
             click.secho(f"No job found on cluster {cluster!r}.", fg="red")
@@ -153,9 +153,12 @@ def logs(cluster: str, job_ids: tuple[str, ...], status_only: bool, follow_logs:
     click.secho(f"Tailing logs of {job_str} on cluster {cluster!r}...", fg="yellow")
     sys.stdout.flush()
     out = getattr(sys.stdout, "buffer", None)
+    request_id = sdk.tail_logs(cluster, job_id, follow=follow_logs,
+                               entrypoint=server_calls.entrypoint())
     try:
-        code = sdk.tail_logs(cluster, job_id, follow=follow_logs, out=out)
+        code = server_calls.stream(request_id, output=out)
     except KeyboardInterrupt:
+        server_calls.cancel_quietly(request_id)  # only a viewer: the job itself goes on
         follow.exit_job_still_running(cluster, job_id)
     code = int(code or 0)
     if follow_logs:
@@ -187,7 +190,7 @@ def cancel(cluster: str, jobs: tuple[int, ...], cancel_all: bool, yes: bool) -> 
     from skycore.client import sdk
 
     if cluster_select.is_glob(cluster):
-        known = [r["name"] for r in sdk.status(all_users=True)]
+        known = [r["name"] for r in sdk.get(sdk.status(all_users=True))]
         clusters, _ = cluster_select.match_names([cluster], known)
     else:
         clusters = [cluster]
@@ -214,7 +217,7 @@ def cancel(cluster: str, jobs: tuple[int, ...], cancel_all: bool, yes: bool) -> 
         ui.confirm(f"Cancelling {identity}. Proceed?")
 
     for name in clusters:
-        cancelled = sdk.cancel(name, job_ids, all_jobs=cancel_all) or []
+        cancelled = sdk.get(sdk.cancel(name, job_ids, all_jobs=cancel_all)) or []
         if cancelled:
             click.echo(f"Cancelled job ID(s): {', '.join(map(str, cancelled))}")
         else:

@@ -43,7 +43,7 @@ def _exact_status(cluster: str, job_id: int | None) -> str | None:
     try:
         from skycore.client import sdk
 
-        status = (sdk.job_status(cluster, [job_id]) or {}).get(job_id)
+        status = (sdk.get(sdk.job_status(cluster, [job_id])) or {}).get(job_id)
         return None if status is None else str(status)
     except Exception:  # best effort: the exit code already tells the story
         return None

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from skycore.client.cli import follow, job_output, progress, task_args, ui
+from skycore.client.cli import follow, job_output, progress, server_calls, task_args, ui
 
 _CLUSTER_HELP = ("A cluster name. If provided, either reuse an existing cluster with that name or "
                  "provision a new cluster with that name. Otherwise provision a new cluster with "
@@ -37,10 +37,10 @@ def _overrides(*, name: str | None, workdir: str | None, num_nodes: int | None,
         ports=task_args.split_ports(ports), image_id=image_id)
 
 
-def _finish(cluster: str, result: Any, *, followed: bool) -> int:
+def _finish(cluster: str, result: dict[str, Any], *, followed: bool) -> int:
     """Prints the outcome line after streamed logs; returns the exit code for the shell."""
-    job_id = getattr(result, "job_id", None)
-    exit_code = int(getattr(result, "exit_code", 0) or 0)
+    job_id = result.get("job_id")
+    exit_code = int(result.get("exit_code") or 0)
     if followed and job_id is not None:
         job_output.echo_job_finished(cluster, job_id, exit_code)
     return exit_code
@@ -102,11 +102,12 @@ def launch(entrypoint: tuple[str, ...], cluster: str | None, dryrun: bool, detac
     from skycore.client import sdk
 
     with progress.transient_spinner("Optimizing..."):
-        plan = sdk.optimize(dag, cluster_name=cluster)
-    cluster_name = getattr(plan, "cluster_name", None) or cluster
-    existing = bool(getattr(plan, "existing_cluster", False))
+        plan = sdk.get(sdk.optimize(dag, cluster_name=cluster,
+                                    entrypoint=server_calls.entrypoint()))
+    cluster_name = plan.get("cluster_name") or cluster
+    existing = bool(plan.get("existing_cluster"))
     if not existing:
-        click.echo(plan.render())
+        click.echo(plan["rendered"])
     if dryrun:
         if existing:
             click.echo(f"Cluster {cluster_name!r} exists; the task would run on it.")
@@ -118,21 +119,23 @@ def launch(entrypoint: tuple[str, ...], cluster: str | None, dryrun: bool, detac
     elif existing:
         click.echo(f"Running task on cluster {cluster_name}...")
 
+    request_id = sdk.launch(dag, cluster_name=cluster_name, dryrun=False,
+                            detach_run=detach_run,
+                            idle_minutes=normalize_idle_minutes(idle_minutes_to_autostop),
+                            down=down, retry_until_up=retry_until_up, no_setup=no_setup,
+                            entrypoint=server_calls.entrypoint())
     stages = progress.StageProgress()
     try:
         with stages:
-            result = sdk.launch(dag, cluster_name=cluster_name, dryrun=False,
-                                detach_run=detach_run,
-                                idle_minutes=normalize_idle_minutes(idle_minutes_to_autostop),
-                                down=down, retry_until_up=retry_until_up, no_setup=no_setup,
-                                progress=stages, out=stages.sink())
+            result = server_calls.stream(request_id, stages)
     except KeyboardInterrupt:
+        server_calls.echo_request_continues(request_id)
         if cluster_name and (stages.has_logs or stages.reached("EXEC")):
             follow.exit_job_still_running(cluster_name, stages.job_id)
-        follow.exit_interrupted("the launch", "The cluster may be partially launched; check it "
-                                              f"with: sky status {cluster_name or ''}".rstrip())
-    cluster_name = getattr(result, "cluster_name", None) or cluster_name
-    job_id = getattr(result, "job_id", None)
+        follow.exit_interrupted("the launch", "The launch goes on in the API server; check "
+                                              f"the cluster with: sky status {cluster_name}")
+    cluster_name = result.get("cluster_name") or cluster_name
+    job_id = result.get("job_id")
     exit_code = _finish(cluster_name, result, followed=not detach_run)
     click.echo(job_output.useful_commands(cluster_name, job_id))
     sys.exit(exit_code)
@@ -191,16 +194,19 @@ def exec_(cluster: str | None, cluster_option: str | None, entrypoint: tuple[str
     from skycore.client import sdk
 
     click.echo(click.style("Submitting job to cluster: ", fg="cyan") + cluster)
+    request_id = sdk.exec(dag, cluster, detach_run=detach_run,
+                          entrypoint=server_calls.entrypoint())
     stages = progress.StageProgress()
     try:
         with stages:
-            result = sdk.exec(dag, cluster, detach_run=detach_run, progress=stages,
-                              out=stages.sink())
+            result = server_calls.stream(request_id, stages)
     except KeyboardInterrupt:
+        server_calls.echo_request_continues(request_id)
         if stages.has_logs or stages.reached("EXEC"):
             follow.exit_job_still_running(cluster, stages.job_id)
-        follow.exit_interrupted("the job submission")
-    job_id = getattr(result, "job_id", None)
+        follow.exit_interrupted("the job submission", "The submission goes on in the API "
+                                                      "server.")
+    job_id = result.get("job_id")
     exit_code = _finish(cluster, result, followed=not detach_run)
     if detach_run:
         hints = job_output.job_submitted_hints(cluster, job_id)

@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "gpus": ("gpus_cmds", "gpus", "Commands for querying GPUs and other accelerators."),
     "show-gpus": ("gpus_cmds", "show_gpus", "Show supported GPU/TPU/accelerators and prices."),
     "plugins": ("info_cmds", "plugins", "List installed skycore plugins."),
+    "api": ("api_cmds", "api", "Manage the skycore API server."),
 }
 
 
