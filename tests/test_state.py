@@ -1,12 +1,16 @@
-"""Cluster records and billing history in the SQLite state database."""
+"""Cluster records and billing history in the state database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import time
 import uuid
 
+import pytest
+
 from skycore.state import clusters
 from skycore.state.clusters import ClusterRecord, ClusterStatus
+
+pytestmark = pytest.mark.usefixtures("state_db")
 
 
 def _record(name: str) -> ClusterRecord:
@@ -47,3 +51,18 @@ def test_history_keeps_usage_intervals_and_price() -> None:
     intervals = row["usage_intervals"]
     assert len(intervals) == 2 and all(end is not None for _, end in intervals)
     assert row["hourly_price"] == 1.5 and row["terminated_at"] is not None
+
+
+def test_list_all_orders_by_launch_time_and_json_round_trips() -> None:
+    first, second = _record("ord-a"), _record("ord-b")
+    second.launched_at = first.launched_at - 10
+    second.launched_resources = {"accelerators": {"A100": 8}, "nested": [1, {"x": None}]}
+    clusters.create_or_update(first)
+    clusters.create_or_update(second)
+    assert [r.name for r in clusters.list_all()] == ["ord-b", "ord-a"]
+    assert clusters.get("ord-b").launched_resources == second.launched_resources
+    # create_or_update replaces every column of an existing record
+    first.num_nodes, first.status = 5, ClusterStatus.STOPPED
+    clusters.create_or_update(first)
+    got = clusters.get("ord-a")
+    assert got.num_nodes == 5 and got.status == ClusterStatus.STOPPED

@@ -1,12 +1,17 @@
-"""Per-cluster locks: one launch/stop/start/down at a time for a given cluster, across
-processes (a file lock under ``SKY_HOME``; the PostgreSQL advisory lock arrives with the server)."""
+"""Per-cluster locks: one launch/stop/start/down at a time for a given cluster, across processes.
+
+The lock lives where the state does (:mod:`skycore.state.locks`): a file lock under ``SKY_HOME``
+with SQLite, a PostgreSQL advisory lock (released by the database if the holder dies) with
+PostgreSQL. A timeout raises :class:`~skycore.state.locks.LockTimeout`, a ``filelock.Timeout``.
+"""
 
 from __future__ import annotations
 
-import filelock
+from skycore.state.locks import Lock, LockTimeout, named_lock
 
-from skycore import paths
+__all__ = ["Lock", "LockTimeout", "cluster_lock"]
 
 
-def cluster_lock(name: str, timeout: float = -1) -> filelock.FileLock:
-    return filelock.FileLock(str(paths.locks_dir() / f"cluster-{name}.lock"), timeout=timeout)
+def cluster_lock(name: str, timeout: float = -1) -> Lock:
+    """The lock of cluster ``name`` (``timeout`` -1 waits forever, 0 tries once)."""
+    return named_lock(f"cluster-{name}", timeout)

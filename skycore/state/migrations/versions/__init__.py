@@ -1,0 +1,1 @@
+"""Migration scripts (a package only so that setuptools ships them; alembic skips this file)."""
