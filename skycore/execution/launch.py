@@ -20,7 +20,7 @@ from skycore.execution.connect import backend, connect
 from skycore.execution.job_ops import notify_final_status
 from skycore.execution.locks import cluster_lock
 from skycore.execution.provision import provision_with_failover
-from skycore.optimizer.plan import Plan, plan_task
+from skycore.optimizer.plan import DagPlan, Plan, plan_dag, plan_task
 from skycore.plugins import get_manager
 from skycore.state import clusters
 
@@ -46,7 +46,8 @@ class LaunchResult:
     job_id: int | None
     cluster_name: str
     exit_code: int = 0
-    plan: Plan | None = None
+    #: a DagPlan only for a ``dryrun`` of several tasks
+    plan: Plan | DagPlan | None = None
 
 
 def _no_progress(stage: str, message: str) -> None:
@@ -64,11 +65,14 @@ def single_task(dag: Any) -> Any:
     return tasks[0]
 
 
-def _prepare(dag: Any, cluster_name: str | None, operation: str) -> Any:
-    task = single_task(dag)
-    task = get_manager().apply_task_policy(
+def _apply_policy(task: Any, cluster_name: str | None, operation: str) -> Any:
+    return get_manager().apply_task_policy(
         task, {"operation": operation, "cluster_name": cluster_name,
                "user": names.current_user()})
+
+
+def _prepare(dag: Any, cluster_name: str | None, operation: str) -> Any:
+    task = _apply_policy(single_task(dag), cluster_name, operation)
     unbuilt = task.unbuilt_capabilities()
     if unbuilt:
         raise errors.NotSupportedError(
@@ -77,8 +81,19 @@ def _prepare(dag: Any, cluster_name: str | None, operation: str) -> Any:
     return task
 
 
-def optimize(dag: Any, cluster_name: str | None = None) -> Plan:
-    """Plan a launch. For an existing cluster the plan is the cluster itself (no failover)."""
+def optimize(dag: Any, cluster_name: str | None = None, *,
+             minimize: str = "cost") -> Plan | DagPlan:
+    """Plan a launch. For an existing cluster the plan is the cluster itself (no failover).
+
+    A DAG of several tasks (a multi-document YAML is a chain; ``dag.edges``, when present,
+    makes a general DAG) is planned as a whole — egress between its tasks included — and
+    returns a :class:`DagPlan`; it can be shown (``--dryrun``) but not launched as a cluster.
+    """
+    tasks = getattr(dag, "tasks", None)
+    if tasks is not None and len(tasks) > 1:
+        policed = [_apply_policy(t, cluster_name, "launch") for t in tasks]
+        return plan_dag(policed, getattr(dag, "edges", None), enabled_clouds=enabled_clouds(),
+                        cluster_name=cluster_name, minimize=minimize)
     task = _prepare(dag, cluster_name, "launch")
     if cluster_name is None:
         cluster_name = names.default_cluster_name()
@@ -86,7 +101,8 @@ def optimize(dag: Any, cluster_name: str | None = None) -> Plan:
     if record is not None:
         fit.fitting_resources(task, record)
         return Plan(task=task, cluster_name=cluster_name, best=None, existing_cluster=True)
-    return plan_task(task, enabled_clouds=enabled_clouds(), cluster_name=cluster_name)
+    return plan_task(task, enabled_clouds=enabled_clouds(), cluster_name=cluster_name,
+                     minimize=minimize)
 
 
 def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
@@ -98,10 +114,13 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
         cluster_name = names.default_cluster_name()
     names.validate_cluster_name(cluster_name)
     progress(Stage.OPTIMIZE, "Optimizing")
+    if not dryrun:
+        single_task(dag)  # a pipeline is refused before any planning work
     plan = optimize(dag, cluster_name)
-    task = plan.task
     if dryrun:
         return LaunchResult(None, cluster_name, plan=plan)
+    assert isinstance(plan, Plan)
+    task = plan.task
     task.validate_local_paths()
     autostop_cfg = _autostop_request(task, idle_minutes, down)
 
@@ -115,7 +134,9 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
             progress(Stage.PROVISION, "Launching" if record is None else
                      f"Cluster {cluster_name!r} is {record.status.value}: bringing it back up")
             if record is None and plan.best is None:
-                plan = plan_task(task, enabled_clouds=enabled_clouds(), cluster_name=cluster_name)
+                # the cluster vanished between OPTIMIZE and the lock: plan it afresh
+                plan = plan_task(task, enabled_clouds=enabled_clouds(), cluster_name=cluster_name,
+                                 minimize=plan.minimize)
             conn = provision_with_failover(
                 task, plan, cluster_name, record, lambda m: progress(Stage.PROVISION, m),
                 enabled_clouds=enabled_clouds(), retry_until_up=retry_until_up)

@@ -8,6 +8,7 @@ where it lives.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -125,7 +126,13 @@ def provision_with_failover(task: Any, plan: Plan, cluster_name: str,
                             existing: ClusterRecord | None, log: Log, *,
                             enabled_clouds: list[str], retry_until_up: bool = False
                             ) -> ConnectedCluster:
-    """Bring ``cluster_name`` UP, trying the plan's best candidate and failing over."""
+    """Bring ``cluster_name`` UP, trying the plan's best candidate and failing over.
+
+    Each failure blocks what its class says (zone, region or cloud) and the task is planned
+    again without it, until a placement comes up or nothing is left. Every attempt is reported
+    through ``log`` as it happens; the final error lists them all. ``retry_until_up`` starts the
+    whole failover again after a growing wait instead of giving up.
+    """
     if existing is not None:
         try:
             return provision_once(existing, log, is_new=False)
@@ -135,42 +142,100 @@ def provision_with_failover(task: Any, plan: Plan, cluster_name: str,
                 f"{existing.cloud} ({existing.zone or existing.region}): {exc}\n"
                 f"An existing cluster does not fail over; retry with `sky start {cluster_name}`.",
                 history=[exc], no_failover=True) from exc
+    minimize = getattr(plan, "minimize", "cost")
+    rounds = 0
+    while True:
+        history: list[Exception] = []
+        attempts: list[str] = []
+        conn = _failover_round(task, plan, cluster_name, log, enabled_clouds, minimize,
+                               history, attempts)
+        if conn is not None:
+            return conn
+        if not retry_until_up:
+            raise errors.ResourcesUnavailableError(
+                f"Failed to provision all possible launchable resources for {cluster_name!r}.\n"
+                "Attempts:\n" + "\n".join(attempts)
+                + "\nTo keep retrying, use --retry-until-up.", history=history)
+        wait = retry_wait_seconds(rounds)
+        rounds += 1
+        log(f"All {len(attempts)} placements failed; retrying in {wait:g} s "
+            f"(--retry-until-up, round {rounds + 1}).")
+        time.sleep(wait)
+        plan = plan_task(task, enabled_clouds=enabled_clouds, cluster_name=cluster_name,
+                         minimize=minimize)
+
+
+def _failover_round(task: Any, plan: Plan, cluster_name: str, log: Log,
+                    enabled_clouds: list[str], minimize: str, history: list[Exception],
+                    attempts: list[str]) -> ConnectedCluster | None:
+    """Try placements best first until one comes up (its connection) or none is left (None);
+    ``history``/``attempts`` collect each failure as an error and as a line of the report."""
     blocked: list[Blocked] = []
-    history: list[Exception] = []
     while True:
         assert plan.best is not None
         cand = plan.best
+        where = f"{cand.display_name or cand.cloud} ({cand.zone or cand.region})"
+        number = len(attempts) + 1
+        log(f"Attempt {number}: {cand.offering.instance_type}"
+            f"{' [Spot]' if cand.use_spot else ''} on {where}")
+        failure: Exception | None = None
+        block: Blocked | None = None
         for attempt in range(_TRANSIENT_RETRIES):
             record = _new_record(cand, cluster_name, task)
             try:
                 return provision_once(record, log, is_new=True)
             except errors.TransientError as exc:
-                history.append(exc)
-                log(f"Transient error on {cand.cloud} ({cand.zone or cand.region}), "
-                    f"retrying ({attempt + 1}/{_TRANSIENT_RETRIES}): {exc}")
-                time.sleep(min(5.0, 0.5 * 2 ** attempt))
+                failure = exc
+                if attempt + 1 < _TRANSIENT_RETRIES:
+                    wait = transient_wait_seconds(attempt)
+                    log(f"Transient error on {where}, retrying in {wait:g} s "
+                        f"({attempt + 1}/{_TRANSIENT_RETRIES}): {exc}")
+                    time.sleep(wait)
             except errors.ProvisionError as exc:
-                history.append(exc)
-                block = _blocked_for(exc, cand) or Blocked(cand.cloud, cand.region, cand.zone)
-                blocked.append(block)
-                log(f"Failed on {cand.cloud} ({cand.zone or cand.region}): "
-                    f"{type(exc).__name__}: {exc}. Trying other placements.")
+                failure = exc
+                block = _blocked_for(exc, cand)
                 break
-        else:
-            blocked.append(Blocked(cand.cloud, cand.region, cand.zone))
+        assert failure is not None
+        block = block or Blocked(cand.cloud, cand.region, cand.zone)
+        _locate(failure, cand)
+        history.append(failure)
+        blocked.append(block)
+        attempts.append(f"  {number}. {where} {cand.offering.instance_type}: "
+                        f"{type(failure).__name__}: {failure} -> blocked {block.describe()}")
+        log(f"Failed on {where}: {type(failure).__name__}: {failure}. "
+            f"Blocking {block.describe()} and trying other placements.")
         try:
             plan = plan_task(task, enabled_clouds=enabled_clouds, blocked=blocked,
-                             cluster_name=cluster_name)
+                             cluster_name=cluster_name, minimize=minimize)
         except errors.ResourcesUnavailableError:
-            if retry_until_up:
-                log("All placements failed; retrying in 30 s (--retry-until-up).")
-                time.sleep(30)
-                blocked.clear()
-                plan = plan_task(task, enabled_clouds=enabled_clouds, cluster_name=cluster_name)
-                continue
-            attempts = "\n".join(f"  {i + 1}. {type(e).__name__}: {e}"
-                                 for i, e in enumerate(history))
-            raise errors.ResourcesUnavailableError(
-                f"Failed to provision all possible launchable resources for {cluster_name!r}.\n"
-                f"Attempts:\n{attempts}\nTo keep retrying, use --retry-until-up.",
-                history=history) from None
+            return None
+
+
+def _locate(error: Exception, cand: Candidate) -> None:
+    """Fill in where a provider error happened when the provider did not say."""
+    if isinstance(error, errors.ProvisionError):
+        error.cloud = error.cloud or cand.cloud
+        error.region = error.region or cand.region
+        error.zone = error.zone or cand.zone
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        return max(0.0, float(os.environ.get(name, "")))
+    except ValueError:
+        return default
+
+
+def retry_wait_seconds(round_: int) -> float:
+    """Wait before the ``round_``-th (0-based) retry of a whole failover (--retry-until-up):
+    30 s doubling up to 10× that. ``SKYCORE_RETRY_BACKOFF_SECONDS`` replaces the 30 s base
+    (tests set it tiny instead of sleeping)."""
+    base = _env_seconds("SKYCORE_RETRY_BACKOFF_SECONDS", 30.0)
+    return min(base * 2 ** round_, base * 10)
+
+
+def transient_wait_seconds(attempt: int) -> float:
+    """Pause before retrying a placement after a TransientError: 0.5 s doubling, at most 5 s;
+    scaled down with ``SKYCORE_RETRY_BACKOFF_SECONDS`` when that is below 0.5 s."""
+    base = min(0.5, _env_seconds("SKYCORE_RETRY_BACKOFF_SECONDS", 0.5))
+    return min(base * 2 ** attempt, base * 10)
