@@ -88,14 +88,19 @@ def skycore_catalogs() -> list[CatalogSpec]:
     catalog of that cloud. The loader is called lazily and its rows are indexed by the core.
 
     Return :class:`~skycore.plugins.CatalogSpec` records. An ``offline`` catalog ships a snapshot
-    (e.g. a ``vms.csv`` in SkyPilot's v8 format inside your package); an ``online`` catalog computes
-    rows at call time (e.g. the local driver reads this machine's CPUs). Prices are USD/hour.
+    (a ``vms.csv`` in SkyPilot's v8 format inside your package, named by ``vms_csv``: the core
+    parses and caches it); an ``online`` catalog computes rows at call time through ``loader``
+    (e.g. the local driver reads this machine's CPUs) or names a ``fetcher`` (URL or callable) that
+    the core calls to refresh its copy every ``ttl_hours``, never overwriting a copy the user
+    edited. Catalogs with attachable accelerators (GCP's model) name an ``attach`` rule giving the
+    host instance types. Prices are USD/hour; several specs of one cloud add up.
 
     Example::
 
         @hookimpl
         def skycore_catalogs():
-            return [CatalogSpec(cloud="acme", loader="sky_acme.catalog:load_offerings")]
+            return [CatalogSpec(cloud="acme", vms_csv="sky_acme.catalog:snapshot_path",
+                                fetcher="https://example.com/acme/vms.csv", ttl_hours=7)]
     """
 
 

@@ -152,7 +152,10 @@ def task_candidates(task: Any, *, enabled_clouds: list[str], blocked: list[Block
                 continue
             key = (cloud_name, resources)
             if key not in memo:
-                rows = query.feasible(cloud_obj, resources)
+                # with nothing blocked only the cheapest type's rows matter: asking for just
+                # those keeps a broad CPU request from building thousands of offerings
+                rows = query.feasible(cloud_obj, resources,
+                                      limit_types=None if blocked else 1)
                 memo[key] = (bool(rows), expand(cloud_obj, rows, blocked, use_spot))
             any_rows, placements = memo[key]
             if not any_rows:
