@@ -27,6 +27,13 @@ os.environ["SKY_API_SERVER_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
 os.environ.pop("SKYPILOT_API_SERVER_ENDPOINT", None)
 os.environ.pop("SKY_API_TOKEN", None)
 
+# SKYCORE_TEST_DB=postgresql runs the whole session's state (clusters, requests, the API
+# servers the CLI starts) on a private PostgreSQL server instead of SQLite under SKY_HOME.
+_SESSION_PG: PostgresServer | None = None
+if os.environ.get("SKYCORE_TEST_DB") == "postgresql":
+    _SESSION_PG = PostgresServer().start()
+    os.environ["SKY_DB"] = _SESSION_PG.create_database("session")
+
 
 @pytest.fixture(scope="session")
 def sky_home() -> Path:
@@ -38,6 +45,8 @@ def sky_home() -> Path:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stop_server_of(Path(os.environ["SKY_HOME"]))
     kill_local_clusters(Path(os.environ["SKY_HOME"]))
+    if _SESSION_PG is not None:
+        _SESSION_PG.stop()
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
 

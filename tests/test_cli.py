@@ -32,6 +32,7 @@ from skycore.client.cli import (
     task_args,
     timefmt,
 )
+from skycore.testing.api_server import free_port, stop_server_of
 
 REPO = Path(__file__).resolve().parents[1]
 FORBIDDEN_AT_HELP = ("skycore.client.sdk", "pydantic", "yaml", "sqlalchemy", "ray",
@@ -233,18 +234,23 @@ def test_bad_yaml_exits_1_naming_the_field_and_creates_nothing(
     home = tmp_path / "sky_home"
     task_file = tmp_path / "task.yaml"
     task_file.write_text(yaml_text)
-    env = {"SKY_HOME": str(home)}
-    proc = _sky("launch", "-y", "-c", "should-not-exist", str(task_file), env=env)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert field in proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, proc.stderr  # one paragraph
+    # its own state and its own API server (auto-started by `sky status`, stopped below)
+    env = {"SKY_HOME": str(home),
+           "SKY_API_SERVER_ENDPOINT": f"http://127.0.0.1:{free_port()}"}
+    try:
+        proc = _sky("launch", "-y", "-c", "should-not-exist", str(task_file), env=env)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert field in proc.stderr
+        assert "Traceback" not in proc.stderr
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        assert len(lines) == 1, proc.stderr  # one paragraph
 
-    status = _sky("status", env=env)
-    assert status.returncode == 0, status.stderr
-    assert "No existing clusters." in status.stdout
-    assert "should-not-exist" not in status.stdout
+        status = _sky("status", env=env)
+        assert status.returncode == 0, status.stderr
+        assert "No existing clusters." in status.stdout
+        assert "should-not-exist" not in status.stdout
+    finally:
+        stop_server_of(home)
 
 
 # ----------------------------------------------------------------------------- entrypoints

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from skycore import errors
 from skycore import core as sdk
+from skycore import errors
 from skycore.state import clusters
 from skycore.task import Task, load_dag
 

@@ -77,7 +77,7 @@ def _drop_connection(ep: endpoint_lib.Endpoint) -> None:
         conn.close()
 
 
-def _raise_for_status(status: int, data: bytes, ep: endpoint_lib.Endpoint) -> None:
+def raise_for_status(status: int, data: bytes, ep: endpoint_lib.Endpoint) -> None:
     try:
         detail = json.loads(data).get("detail") if data else None
     except (ValueError, AttributeError):
@@ -157,7 +157,7 @@ def open_request(method: str, path: str, *, body: Any = None,
     _check_server_version(response, ep)
     if response.status >= 400:
         data = response.read()
-        _raise_for_status(response.status, data, ep)
+        raise_for_status(response.status, data, ep)
     return response
 
 

@@ -105,8 +105,6 @@ def parse_gitignore(text: str) -> list[_Rule]:
         negate = line.startswith("!")
         if negate:
             line = line[1:]
-        elif line.startswith("\\"):
-            line = line[1:]
         dir_only = line.endswith("/")
         line = line.rstrip("/")
         if not line:
@@ -232,3 +230,121 @@ def build_archive(sources: list[str], out: BinaryIO) -> dict[str, str]:
                 tar.addfile(_info(slot, tarfile.DIRTYPE, 0o755))
                 _add_file(tar, f"{slot}/{os.path.basename(path)}", path)
     return mapping
+
+
+# ----------------------------------------------------------------------------- upload
+@dataclasses.dataclass
+class UploadResult:
+    upload_id: str
+    content_hash: str
+    total_chunks: int
+    #: chunk indexes this call sent (empty when the server already had everything)
+    sent: list[int]
+    complete: bool
+
+
+def default_chunk_bytes() -> int:
+    value = os.environ.get("SKY_UPLOAD_CHUNK_BYTES")
+    return int(value) if value else DEFAULT_CHUNK_BYTES
+
+
+def _post_chunk(ep: endpoint_lib.Endpoint, params: dict[str, Any], data: bytes,
+                timeout: float) -> dict[str, Any]:
+    """One raw-body POST (``rest`` sends JSON bodies only), with retries on transient errors.
+
+    4xx answers are final (a refused or malformed upload does not get better by repeating);
+    connection errors and 5xx are retried with exponential backoff.
+    """
+    hdrs = rest.headers(ep)
+    hdrs["Content-Type"] = "application/octet-stream"
+    url = f"{ep.base_path}/upload?{urlencode(params)}"
+    cls = http.client.HTTPSConnection if ep.scheme == "https" else http.client.HTTPConnection
+    last = ""
+    for attempt in range(RETRIES):
+        if attempt:
+            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+        conn = cls(ep.host, ep.port, timeout=timeout)
+        try:
+            conn.request("POST", url, body=data, headers=hdrs)
+            response = conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            last = f"{type(exc).__name__}: {exc}"
+            continue
+        finally:
+            conn.close()
+        if response.status < 400:
+            return json.loads(body)
+        if response.status < 500:
+            rest.raise_for_status(response.status, body, ep)  # raises
+        last = f"HTTP {response.status}: {body[:200].decode(errors='replace')}"
+    raise errors.ApiServerError(f"Uploading chunk {params['chunk_index']} to {ep.url} failed "
+                                f"after {RETRIES} attempts ({last}). Run the command again: "
+                                "the upload resumes where it stopped.")
+
+
+def sha256_file(path: str | Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def upload_archive(path: str | Path, *, chunk_bytes: int | None = None,
+                   stop_after: int | None = None, ep: endpoint_lib.Endpoint | None = None,
+                   timeout: float = 300.0) -> UploadResult:
+    """Upload the archive at ``path``, sending only the chunks the server lacks.
+
+    ``stop_after`` sends at most that many chunks and returns (tests interrupt uploads so).
+    """
+    ep = ep or endpoint_lib.current()
+    chunk_bytes = chunk_bytes or default_chunk_bytes()
+    if chunk_bytes <= 0:
+        raise ValueError("chunk_bytes must be positive")
+    size = os.path.getsize(path)
+    total = max(1, -(-size // chunk_bytes))
+    content_hash = sha256_file(path)
+    state = rest.request_json("GET", "/upload/status", params={"content_hash": content_hash},
+                              ep=ep)
+    upload_id = state["upload_id"]
+    if state["complete"]:
+        return UploadResult(upload_id, content_hash, total, [], True)
+    have = set(state["received"]) if state.get("total_chunks") == total else set()
+    sent: list[int] = []
+    complete = False
+    with open(path, "rb") as f:
+        for index in range(total):
+            if index in have:
+                continue
+            if stop_after is not None and len(sent) >= stop_after:
+                break
+            f.seek(index * chunk_bytes)
+            answer = _post_chunk(ep, {"upload_id": upload_id, "content_hash": content_hash,
+                                      "chunk_index": index, "total_chunks": total},
+                                 f.read(chunk_bytes), timeout)
+            sent.append(index)
+            complete = bool(answer.get("complete"))
+    if not sent and not complete:  # every chunk was there but the upload never completed
+        complete = bool(rest.request_json("GET", "/upload/status",
+                                          params={"content_hash": content_hash},
+                                          ep=ep)["complete"])
+    return UploadResult(upload_id, content_hash, total, sent, complete)
+
+
+def upload_task_files(dag: Any, *, chunk_bytes: int | None = None,
+                      ep: endpoint_lib.Endpoint | None = None) -> str | None:
+    """Upload the local sources of every task in ``dag``; the ``upload_id`` for the request
+    body, or None when the tasks reference no local file."""
+    sources = _sources(dag)
+    if not sources:
+        return None
+    tmp = tempfile.mkdtemp(prefix="sky-upload-")
+    try:
+        archive = os.path.join(tmp, "upload.tar.gz")
+        with open(archive, "wb") as out:
+            build_archive(sources, out)
+        result = upload_archive(archive, chunk_bytes=chunk_bytes, ep=ep)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not result.complete:
+        raise errors.ApiServerError("The upload of the task's files did not complete; run the "
+                                    "command again to resume it.")
+    return result.upload_id

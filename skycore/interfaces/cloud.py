@@ -46,8 +46,13 @@ class Cloud:
     max_cluster_name_length: int | None = None
     #: whether zones are a real placement dimension (failover by zone)
     has_zones: bool = False
-    #: hourly price per GB of egress to another cloud (0 for local drivers)
+    #: USD per GB moved out of this cloud to another one (0 for local drivers); the optimizer
+    #: charges it on pipeline edges whose tasks land on different clouds
     egress_cost_per_gb: float = 0.0
+
+    def get_egress_cost(self, gigabytes: float) -> float:
+        """USD to move ``gigabytes`` out of this cloud. Override for tiered pricing."""
+        return self.egress_cost_per_gb * gigabytes
     #: what a task that names no cpus/memory/instance/accelerators gets (SkyPilot's clouds use
     #: ``8+`` vCPUs and ``4x`` memory); None = any offering, cheapest first
     default_cpus: str | None = None

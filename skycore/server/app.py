@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from skycore import errors
 from skycore.server import constants as C
-from skycore.server import payloads, requests_store, streaming
+from skycore.server import payloads, requests_store, streaming, uploads, users_routes
+from skycore.server.auth import AuthMiddleware
 from skycore.server.executor import Executor
 from skycore.server.identity import User, current_user
 from skycore.server.middleware import ApiVersionMiddleware
@@ -67,6 +68,11 @@ def _schedule(state: ServerState, op: Operation, body: payloads.RequestBody,
             if OPERATIONS.get(record["name"]) is not None and OPERATIONS[
                     record["name"]].cluster_work:
                 state.executor.cancel(record["request_id"])
+    if data.get("upload_id"):
+        try:  # an upload id is a capability: only its owner may launch from it
+            uploads.check_access(state.engine, data["upload_id"], user.user_id)
+        except uploads.UploadError as exc:
+            raise HTTPException(status_code=403, detail=str(exc)) from None
     request_id = str(uuid.uuid4())
     log_path = str(state.logs_dir / f"{request_id}.log")
     requests_store.create(state.engine, request_id=request_id, name=op.name, body=data,
@@ -94,17 +100,7 @@ def create_app(state: ServerState, *, lifespan: Any = None) -> FastAPI:
                   description="Every SDK call is an asynchronous request: POST the operation, "
                               "then /api/get (outcome) or /api/stream (live log).")
     app.state.sky = state
-    try:  # INTEGRATION-GUARD: removed once auth lands
-        from skycore.server.auth import AuthMiddleware
-
-        app.add_middleware(AuthMiddleware)
-    except ModuleNotFoundError:
-        from skycore.server.identity import local_user
-
-        @app.middleware("http")
-        async def _local(request: Request, call_next: Any) -> Any:
-            request.state.user = local_user(request.headers.get(C.HEADER_USER))
-            return await call_next(request)
+    app.add_middleware(AuthMiddleware)
     app.add_middleware(ApiVersionMiddleware)
     for op in OPERATIONS.values():
         _add_operation(app, op)
@@ -190,13 +186,9 @@ def create_app(state: ServerState, *, lifespan: Any = None) -> FastAPI:
         ids = [_resolve(state, r) for r in request_ids] if request_ids else None
         statuses = None if (all_status or ids) else sorted(C.ACTIVE_STATUSES)
         return requests_store.list_requests(
-            state.engine, user_id=None if (all_users or ids) else user.user_id,
+            state.engine, user_id=None if all_users else user.user_id,
             statuses=statuses, cluster_name=cluster_name, request_ids=ids, limit=limit)
 
-    try:  # INTEGRATION-GUARD
-        from skycore.server import users_routes
-
-        users_routes.register(app)
-    except ImportError:
-        pass
+    users_routes.register(app)
+    uploads.register(app)
     return app

@@ -5,7 +5,10 @@ Rules, in order:
 
 1. a server that does not require auth (bound to loopback), or a loopback client of a server that
    trusts loopback (``ServerState.trust_loopback``; off with ``--auth``), is the trusted local
-   user named by ``X-Skycore-User`` (an admin: that is how an operator bootstraps users);
+   user named by ``X-Skycore-User`` (an admin: that is how an operator bootstraps users). A
+   request carrying proxy headers (``X-Forwarded-For``, ``Forwarded``, ``X-Real-IP``) is never
+   trusted so: a reverse proxy on the server host would otherwise make every remote caller an
+   admin;
 2. ``Authorization: Basic`` is checked against the ``users`` table (scrypt);
 3. ``Authorization: Bearer sky_…`` against the ``service_account_tokens`` table (sha256);
 4. ``/api/health`` answers without credentials (clients probe it before logging in);
@@ -41,6 +44,8 @@ CACHE_TTL_S = 60.0
 _CACHE_MAX = 10_000
 _PUBLIC_PATHS = frozenset({"/api/health"})
 _USER_HEADER = C.HEADER_USER.lower().encode()
+#: a request relayed by a proxy on this host is not a local user, whatever its socket says
+_FORWARDED = frozenset({b"x-forwarded-for", b"forwarded", b"x-real-ip"})
 _CHALLENGE = [(b"www-authenticate", b'Basic realm="skycore"'),
               (b"content-type", b"application/json")]
 
@@ -94,14 +99,17 @@ class AuthMiddleware:
         host = client[0] if client else None
         authorization = None
         user_header = None
+        forwarded = False
         for key, value in scope.get("headers", ()):
             if key == b"authorization":
                 authorization = value.decode("latin-1")
             elif key == _USER_HEADER:
                 user_header = value.decode("latin-1")
+            elif key in _FORWARDED:
+                forwarded = True
         user: identity.User | None
-        if not state.auth_required or (getattr(state, "trust_loopback", True)
-                                       and is_loopback(host)):
+        if not state.auth_required or (state.trust_loopback
+                                       and is_loopback(host) and not forwarded):
             user = identity.local_user(user_header)
         else:
             try:
@@ -110,13 +118,16 @@ class AuthMiddleware:
                 if scope.get("path") in _PUBLIC_PATHS:
                     user = None
                 else:
-                    await _reject(send, str(exc))
+                    await _reject(scope, send, str(exc))
                     return
         scope.setdefault("state", {})["user"] = user
         await self.app(scope, receive, send)
 
 
-async def _reject(send: Any, detail: str) -> None:
+async def _reject(scope: dict[str, Any], send: Any, detail: str) -> None:
+    if scope["type"] == "websocket":  # refused before accept: the client sees HTTP 403
+        await send({"type": "websocket.close", "code": 1008, "reason": detail[:120]})
+        return
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": 401,
                 "headers": [*_CHALLENGE, (b"content-length", str(len(body)).encode())]})

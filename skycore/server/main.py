@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("skycore.server")
     engine = get_engine()
+    from skycore.server import users
+
+    users.bootstrap_from_env(engine)  # SKY_INITIAL_BASIC_AUTH=user:pass: the first admin
     orphans = requests_store.fail_orphans(engine, ORPHAN_REASON)
     if orphans:
         log.warning("marked %d orphaned request(s) FAILED: %s", len(orphans),

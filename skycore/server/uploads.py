@@ -264,10 +264,15 @@ def rewrite_task_paths(task: Any, upload_id: str, engine: Engine | None = None) 
         engine = get_engine()
     root, mapping = manifest(engine, upload_id)
 
+    from skycore.task import is_cloud_url
+
     def local(path: str) -> str:
         rel = mapping.get(path)
         if rel is None:
-            return path
+            if is_cloud_url(path):
+                return path
+            raise errors.SkyError(f"{path} is not in upload {upload_id}: the client sent a "
+                                  "task that does not match its upload; launch again.")
         resolved = posixpath.normpath(posixpath.join(str(root), rel))
         if not resolved.startswith(str(root) + "/"):
             raise errors.SkyError(f"Upload {upload_id}: bad manifest entry {rel!r}.")

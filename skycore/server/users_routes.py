@@ -55,6 +55,10 @@ class CreateTokenBody(BaseModel):
                                                     "name needs admin. Default: the caller.")
 
 
+class DeletedUser(BaseModel):
+    deleted: str
+
+
 class CreatedToken(TokenInfo):
     token: str = Field(description="The bearer token. Shown once: only its hash is stored.")
 
@@ -181,4 +185,4 @@ def register(app: FastAPI) -> None:
                       response_model=UserInfo,
                       summary="Change a password (yours, or any: admin) or a role (admin).")
     app.add_api_route("/users/{name}", delete_user, methods=["DELETE"], tags=tags,
-                      summary="Delete a user and their tokens (admin).")
+                      response_model=DeletedUser, summary="Delete a user and their tokens (admin).")

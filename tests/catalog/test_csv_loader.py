@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_V8
 
 from skycore import errors
 from skycore.catalog import cache, columns
 from skycore.catalog.csv_loader import read_vms_csv
+
+SHARED_V8 = Path(__file__).resolve().parents[2].parent / "shared" / "catalogs" / "v8"
 
 pytestmark = pytest.mark.skipif(not SHARED_V8.exists(), reason="shared catalogs not present")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from skycore import errors
 from skycore import core as sdk
+from skycore import errors
 from skycore.state import clusters
 from skycore.task import Task, load_dag
 from skycore.testing.isolation import local_cluster_pids, local_cluster_uid

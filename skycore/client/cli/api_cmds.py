@@ -11,7 +11,7 @@ import time
 
 import click
 
-from skycore.client.cli import server_calls, tables, timefmt, ui
+from skycore.client.cli import api_users_cmds, server_calls, tables, timefmt, ui
 
 _STATUS_COLORS = {"PENDING": "yellow", "RUNNING": "cyan", "SUCCEEDED": "green",
                   "FAILED": "red", "CANCELLED": "yellow"}
@@ -177,14 +177,5 @@ def logout() -> None:
     click.secho("\u2713 Logged out; using the local API server.", fg="green")
 
 
-def _mount_user_commands() -> None:
-    """``sky api users|tokens`` live in their own module (multi-user administration)."""
-    try:  # INTEGRATION-GUARD
-        from skycore.client.cli import api_users_cmds
-    except ImportError:
-        return
-    api.add_command(api_users_cmds.users)
-    api.add_command(api_users_cmds.tokens)
-
-
-_mount_user_commands()
+api.add_command(api_users_cmds.users)
+api.add_command(api_users_cmds.tokens)

@@ -97,7 +97,8 @@ def launch(entrypoint: tuple[str, ...], cluster: str | None, dryrun: bool, detac
         _overrides(name=name, workdir=workdir, num_nodes=num_nodes, cpus=cpus, memory=memory,
                    gpus=gpus, infra=infra, use_spot=use_spot, disk_size=disk_size,
                    instance_type=instance_type, ports=ports, image_id=image_id),
-        envs=task_args.merge_envs(env_file, env), secrets=dict(secret), command="sky launch")
+        envs=task_args.merge_envs(env_file, env), secrets=dict(secret), command="sky launch",
+        allow_pipeline=dryrun)
 
     from skycore.client import sdk
 

@@ -219,11 +219,12 @@ class TaskOverrides:
 
 # ----------------------------------------------------------------------------- building
 def build_dag(entrypoint: Entrypoint, overrides: TaskOverrides, *, envs: dict[str, str],
-              secrets: dict[str, str], command: str) -> Any:
+              secrets: dict[str, str], command: str, allow_pipeline: bool = False) -> Any:
     """Loads the YAML (or makes the inline task) and applies the CLI overrides.
 
     Returns a one-task ``skycore.task.Dag``. A multi-task YAML is rejected with SkyPilot's
-    message: ``launch``/``exec`` run a single task; pipelines belong to managed jobs.
+    message: ``launch``/``exec`` run a single task; pipelines belong to managed jobs — except
+    for planning (``allow_pipeline``: ``sky launch --dryrun`` shows the pipeline's best plan).
     """
     from skycore import task as task_lib
 
@@ -231,6 +232,11 @@ def build_dag(entrypoint: Entrypoint, overrides: TaskOverrides, *, envs: dict[st
         dag = task_lib.load_dag(entrypoint.value, env_overrides=envs or None,
                                 secret_overrides=secrets or None)
         tasks = list(dag.tasks)
+        if len(tasks) > 1 and allow_pipeline:
+            if overrides.given():
+                raise click.UsageError("Task options (--cpus, --gpus, ...) apply to a single "
+                                       "task; this YAML is a pipeline.")
+            return dag
         if len(tasks) != 1:
             raise click.UsageError(DAG_NOT_SUPPORTED.format(command=command))
         task = tasks[0]

@@ -44,6 +44,11 @@ class LocalRunner(CommandRunner):
                 _kill_group(proc)
                 out, err = proc.communicate()
                 return RunResult(124, out, err)
+            except BaseException:
+                # the caller was interrupted (Ctrl+C, or its API request was cancelled): the
+                # command runs in its own session, so end it here or nobody will
+                _kill_group(proc)
+                raise
             return RunResult(proc.returncode, out, err)
         return self._run_streaming(proc, stdin, stream_to, timeout)
 
