@@ -36,6 +36,8 @@ class Stage:
     PRE_EXEC = "PRE_EXEC"
     EXEC = "EXEC"
     DOWN = "DOWN"
+    #: not a stage: a line the user should keep (a failover attempt), shown under the current one
+    NOTE = "NOTE"
 
 
 Progress = Callable[[str, str], None]
@@ -139,7 +141,8 @@ def launch(dag: Any, cluster_name: str | None = None, *, dryrun: bool = False,
                                  minimize=plan.minimize)
             conn = provision_with_failover(
                 task, plan, cluster_name, record, lambda m: progress(Stage.PROVISION, m),
-                enabled_clouds=enabled_clouds(), retry_until_up=retry_until_up)
+                enabled_clouds=enabled_clouds(), retry_until_up=retry_until_up,
+                note=lambda m: progress(Stage.NOTE, m))
             record = clusters.get(cluster_name)
             assert record is not None
             resources = fit.fitting_resources(task, record)

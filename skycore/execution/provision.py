@@ -124,15 +124,17 @@ def _cleanup_failed(record: ClusterRecord, provisioner: Any, config: ProvisionCo
 
 def provision_with_failover(task: Any, plan: Plan, cluster_name: str,
                             existing: ClusterRecord | None, log: Log, *,
-                            enabled_clouds: list[str], retry_until_up: bool = False
-                            ) -> ConnectedCluster:
+                            enabled_clouds: list[str], retry_until_up: bool = False,
+                            note: Log | None = None) -> ConnectedCluster:
     """Bring ``cluster_name`` UP, trying the plan's best candidate and failing over.
 
     Each failure blocks what its class says (zone, region or cloud) and the task is planned
     again without it, until a placement comes up or nothing is left. Every attempt is reported
-    through ``log`` as it happens; the final error lists them all. ``retry_until_up`` starts the
-    whole failover again after a growing wait instead of giving up.
+    through ``note`` as it happens (lines the user keeps, unlike ``log``'s passing status);
+    the final error lists them all. ``retry_until_up`` starts the whole failover again after a
+    growing wait instead of giving up.
     """
+    note = note or log
     if existing is not None:
         try:
             return provision_once(existing, log, is_new=False)
@@ -147,7 +149,7 @@ def provision_with_failover(task: Any, plan: Plan, cluster_name: str,
     while True:
         history: list[Exception] = []
         attempts: list[str] = []
-        conn = _failover_round(task, plan, cluster_name, log, enabled_clouds, minimize,
+        conn = _failover_round(task, plan, cluster_name, log, note, enabled_clouds, minimize,
                                history, attempts)
         if conn is not None:
             return conn
@@ -158,14 +160,14 @@ def provision_with_failover(task: Any, plan: Plan, cluster_name: str,
                 + "\nTo keep retrying, use --retry-until-up.", history=history)
         wait = retry_wait_seconds(rounds)
         rounds += 1
-        log(f"All {len(attempts)} placements failed; retrying in {wait:g} s "
+        note(f"All {len(attempts)} placements failed; retrying in {wait:g} s "
             f"(--retry-until-up, round {rounds + 1}).")
         time.sleep(wait)
         plan = plan_task(task, enabled_clouds=enabled_clouds, cluster_name=cluster_name,
                          minimize=minimize)
 
 
-def _failover_round(task: Any, plan: Plan, cluster_name: str, log: Log,
+def _failover_round(task: Any, plan: Plan, cluster_name: str, log: Log, note: Log,
                     enabled_clouds: list[str], minimize: str, history: list[Exception],
                     attempts: list[str]) -> ConnectedCluster | None:
     """Try placements best first until one comes up (its connection) or none is left (None);
@@ -176,7 +178,7 @@ def _failover_round(task: Any, plan: Plan, cluster_name: str, log: Log,
         cand = plan.best
         where = f"{cand.display_name or cand.cloud} ({cand.zone or cand.region})"
         number = len(attempts) + 1
-        log(f"Attempt {number}: {cand.offering.instance_type}"
+        note(f"Attempt {number}: {cand.offering.instance_type}"
             f"{' [Spot]' if cand.use_spot else ''} on {where}")
         failure: Exception | None = None
         block: Blocked | None = None
@@ -188,7 +190,7 @@ def _failover_round(task: Any, plan: Plan, cluster_name: str, log: Log,
                 failure = exc
                 if attempt + 1 < _TRANSIENT_RETRIES:
                     wait = transient_wait_seconds(attempt)
-                    log(f"Transient error on {where}, retrying in {wait:g} s "
+                    note(f"Transient error on {where}, retrying in {wait:g} s "
                         f"({attempt + 1}/{_TRANSIENT_RETRIES}): {exc}")
                     time.sleep(wait)
             except errors.ProvisionError as exc:
@@ -202,7 +204,7 @@ def _failover_round(task: Any, plan: Plan, cluster_name: str, log: Log,
         blocked.append(block)
         attempts.append(f"  {number}. {where} {cand.offering.instance_type}: "
                         f"{type(failure).__name__}: {failure} -> blocked {block.describe()}")
-        log(f"Failed on {where}: {type(failure).__name__}: {failure}. "
+        note(f"Failed on {where}: {type(failure).__name__}: {str(failure).rstrip('.')}. "
             f"Blocking {block.describe()} and trying other placements.")
         try:
             plan = plan_task(task, enabled_clouds=enabled_clouds, blocked=blocked,

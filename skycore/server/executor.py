@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -28,6 +29,8 @@ logger = logging.getLogger("skycore.server")
 
 #: Seconds a cancelled request gets to unwind (SIGTERM) before its process group is killed.
 CANCEL_GRACE_SECONDS = float(os.environ.get("SKYCORE_CANCEL_GRACE_SECONDS", "5"))
+#: A short request's RUNNING row is written only if it is still running after this long.
+SHORT_RUNNING_WRITE_SECONDS = 0.5
 
 
 @dataclasses.dataclass
@@ -62,6 +65,8 @@ class _Job:
     body: dict[str, Any]
     user: str
     log_path: str
+    #: (worker pid, start time) while the RUNNING row is deferred to the final write
+    started: tuple[int, float] | None = None
 
 
 @dataclasses.dataclass(eq=False)
@@ -92,6 +97,7 @@ class Executor:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        _use_private_mp_dir()
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["skycore.server.preload"])
         self._ctx = ctx
@@ -104,6 +110,12 @@ class Executor:
         for workers in self._workers.values():
             for worker in list(workers):
                 self._kill(worker, signal.SIGKILL)
+        tempdir = multiprocessing.process.current_process()._config.get(  # type: ignore[attr-defined]
+            "tempdir")
+        if tempdir and os.path.basename(tempdir) == str(os.getpid()):
+            import shutil
+
+            shutil.rmtree(tempdir, ignore_errors=True)
 
     def worker_pids(self) -> list[int]:
         return [w.pid for ws in self._workers.values() for w in ws if w.pid]
@@ -153,10 +165,11 @@ class Executor:
 
     # ------------------------------------------------------------------ internals
     def _finish(self, request_id: str, status: str, *, return_value: Any = None,
-                error: dict[str, Any] | None = None, status_msg: str | None = None) -> None:
+                error: dict[str, Any] | None = None, status_msg: str | None = None,
+                started: tuple[int, float] | None = None) -> None:
         try:
             requests_store.finish(self.engine, request_id, status, return_value=return_value,
-                                  error=error, status_msg=status_msg)
+                                  error=error, status_msg=status_msg, started=started)
         except Exception:  # noqa: BLE001 - the event must still fire or waiters hang
             logger.exception("could not record the outcome of request %s", request_id)
         event = self._done.pop(request_id, None)
@@ -212,7 +225,13 @@ class Executor:
                 queue.appendleft(job)
                 self._on_death(worker)
                 continue
-            requests_store.set_running(self.engine, job.request_id, worker.pid)
+            if pool == SHORT:
+                # written with the outcome (milliseconds later) unless it runs long
+                job.started = (worker.pid, time.time())
+                assert self._loop is not None
+                self._loop.call_later(SHORT_RUNNING_WRITE_SECONDS, self._mark_running, job)
+            else:
+                requests_store.set_running(self.engine, job.request_id, worker.pid)
         live = len(self._workers[pool]) + self._spawning[pool]
         starting = self._spawning[pool] + sum(1 for w in self._workers[pool] if not w.ready)
         want = len(queue) - starting
@@ -220,6 +239,12 @@ class Executor:
             self._spawn(pool)
             live += 1
             want -= 1
+
+    def _mark_running(self, job: _Job) -> None:
+        """A short request still running after a moment: make RUNNING visible after all."""
+        if job.started is not None and self.is_active(job.request_id):
+            requests_store.set_running(self.engine, job.request_id, job.started[0])
+            job.started = None
 
     def _on_message(self, worker: _Worker) -> None:
         try:
@@ -235,7 +260,8 @@ class Executor:
             if job is not None:
                 msg = "Cancelled." if status == C.CANCELLED else None
                 self._finish(job.request_id, status, return_value=message.get("return_value"),
-                             error=message.get("error"), status_msg=msg)
+                             error=message.get("error"), status_msg=msg, started=job.started)
+                job.started = None
             if message.get("exit"):
                 worker.retired = True
                 return  # the worker exits; its EOF removes it
@@ -266,13 +292,14 @@ class Executor:
         job, worker.job = worker.job, None
         if job is not None:
             if worker.cancelling:
-                self._finish(job.request_id, C.CANCELLED, status_msg="Cancelled.")
+                self._finish(job.request_id, C.CANCELLED, status_msg="Cancelled.",
+                             started=job.started)
             else:
                 code = worker.process.exitcode
                 reason = (f"The worker process running this request died (exit code {code}).")
-                self._finish(job.request_id, C.FAILED, status_msg=reason, error={
-                    "type": "RequestFailedError", "module": "skycore.errors",
-                    "message": reason, "attrs": {}, "traceback": None})
+                self._finish(job.request_id, C.FAILED, status_msg=reason, started=job.started,
+                             error={"type": "RequestFailedError", "module": "skycore.errors",
+                                    "message": reason, "attrs": {}, "traceback": None})
         pool = worker.pool
         if (not self._closed and len(self._workers[pool]) + self._spawning[pool]
                 < self.sizes[pool].min_workers):
@@ -294,3 +321,36 @@ class Executor:
                 os.kill(worker.pid, sig)
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+def _use_private_mp_dir() -> None:
+    """Keep the fork server's socket under ``SKY_HOME/api_server/mp/<pid>``, not in /tmp.
+
+    multiprocessing removes its ``/tmp/pymp-*`` directory only at a clean exit, so every
+    SIGKILLed server would leak one. Under SKY_HOME the directory goes with the rest of the
+    state, and the next server removes those of dead predecessors. (A path too long for a
+    unix socket falls back to the default.)
+    """
+    import shutil
+
+    from skycore import paths
+
+    base = paths.sub_dir("api_server", "mp")
+    for entry in base.iterdir():
+        if entry.name.isdigit() and not _pid_alive(int(entry.name)):
+            shutil.rmtree(entry, ignore_errors=True)
+    mine = base / str(os.getpid())
+    if len(str(mine)) > 80:
+        return
+    mine.mkdir(exist_ok=True)
+    multiprocessing.process.current_process()._config["tempdir"] = str(mine)  # type: ignore[attr-defined]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

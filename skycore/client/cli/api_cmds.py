@@ -122,8 +122,8 @@ def logs(request_id: str | None, server_logs: bool, tail: int, follow: bool) -> 
             return
         log_stream.follow(request_id, out, follow=follow, tail=tail,
                           on_stage=lambda stage, message: click.echo(
-                              ui.STARTING + f"{stage.replace('_', ' ').capitalize()}: "
-                              f"{message}"))
+                              f"  {message}" if stage == "NOTE" else ui.STARTING
+                              + f"{stage.replace('_', ' ').capitalize()}: {message}"))
     except KeyboardInterrupt:
         click.echo("", err=True)
         sys.exit(server_calls.INTERRUPT_EXIT_CODE)

@@ -1,7 +1,8 @@
 """Shows the SDK's progress callbacks: a live spinner on a terminal, plain lines elsewhere.
 
 The SDK reports ``progress(stage, message)`` for the stages of the launch pipeline (OPTIMIZE,
-PROVISION, SYNC_WORKDIR, SYNC_FILE_MOUNTS, SETUP, PRE_EXEC, EXEC, DOWN). Each new stage leaves
+PROVISION, SYNC_WORKDIR, SYNC_FILE_MOUNTS, SETUP, PRE_EXEC, EXEC, DOWN), plus NOTE events: lines
+to keep such as each failover attempt, printed as they come. Each new stage leaves
 one permanent ``⚙︎ Stage: message`` line, like SkyPilot's starting messages. On a terminal a
 spinner line below it shows the latest message of the running stage; in a pipe or CI log there is
 no animation, so later messages of the same stage are not repeated (one line per stage).
@@ -167,6 +168,9 @@ class StageProgress:
         with self.lock:
             stage = str(getattr(stage, "value", stage))  # the SDK may pass a str-valued Enum
             message = str(message or "").strip()
+            if stage == "NOTE":  # a line to keep (failover attempts), under the current stage
+                self._print_line(click.style(f"  {message}", fg="yellow"))
+                return
             if self.job_id is None and stage == "EXEC":
                 found = _JOB_ID.search(message)
                 if found:
