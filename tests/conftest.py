@@ -47,6 +47,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     kill_local_clusters(Path(os.environ["SKY_HOME"]))
     if _SESSION_PG is not None:
         _SESSION_PG.stop()
+    from skycore.server.executor import remove_dead_mp_dirs, short_mp_base
+
+    remove_dead_mp_dirs(short_mp_base())  # servers of tests with long SKY_HOME paths
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
 

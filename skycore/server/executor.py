@@ -16,7 +16,9 @@ import logging
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -324,26 +326,42 @@ class Executor:
 
 
 def _use_private_mp_dir() -> None:
-    """Keep the fork server's socket under ``SKY_HOME/api_server/mp/<pid>``, not in /tmp.
+    """Keep the fork server's socket in ``SKY_HOME/api_server/mp/<pid>``, not ``/tmp/pymp-*``.
 
     multiprocessing removes its ``/tmp/pymp-*`` directory only at a clean exit, so every
-    SIGKILLed server would leak one. Under SKY_HOME the directory goes with the rest of the
-    state, and the next server removes those of dead predecessors. (A path too long for a
-    unix socket falls back to the default.)
+    SIGKILLed server would leak one. Our directory is named by the server's pid, and each new
+    server removes those of dead predecessors. When SKY_HOME's path is too long for a unix
+    socket, ``/tmp/skycore-mp-<uid>`` takes its place (cleaned the same way).
     """
-    import shutil
-
     from skycore import paths
 
     base = paths.sub_dir("api_server", "mp")
+    if len(str(base)) > _MAX_MP_DIR_LENGTH:
+        base = short_mp_base()
+        base.mkdir(mode=0o700, exist_ok=True)
+    remove_dead_mp_dirs(base)
+    mine = base / str(os.getpid())
+    mine.mkdir(exist_ok=True)
+    multiprocessing.process.current_process()._config["tempdir"] = str(mine)  # type: ignore[attr-defined]
+
+
+#: a unix socket path has at most 107 bytes; the fork server adds "/<pid>/listener-xxxxxxxx"
+_MAX_MP_DIR_LENGTH = 72
+
+
+def short_mp_base() -> Path:
+    return Path(tempfile.gettempdir()) / f"skycore-mp-{os.getuid()}"
+
+
+def remove_dead_mp_dirs(base: Path) -> None:
+    """Remove the fork-server directories of servers that no longer run."""
+    import shutil
+
+    if not base.is_dir():
+        return
     for entry in base.iterdir():
         if entry.name.isdigit() and not _pid_alive(int(entry.name)):
             shutil.rmtree(entry, ignore_errors=True)
-    mine = base / str(os.getpid())
-    if len(str(mine)) > 80:
-        return
-    mine.mkdir(exist_ok=True)
-    multiprocessing.process.current_process()._config["tempdir"] = str(mine)  # type: ignore[attr-defined]
 
 
 def _pid_alive(pid: int) -> bool:
