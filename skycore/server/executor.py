@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from skycore.server import constants as C
 from skycore.server import requests_store
 from skycore.server.ops import LONG, SHORT
+from skycore.utils import procs
 
 logger = logging.getLogger("skycore.server")
 
@@ -360,15 +361,5 @@ def remove_dead_mp_dirs(base: Path) -> None:
     if not base.is_dir():
         return
     for entry in base.iterdir():
-        if entry.name.isdigit() and not _pid_alive(int(entry.name)):
+        if entry.name.isdigit() and not procs.alive([int(entry.name)]):
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

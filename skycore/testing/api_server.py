@@ -10,8 +10,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from skycore.utils import procs
 
 
 def free_port() -> int:
@@ -20,27 +23,30 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child counts as dead
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return False
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as dead)."""
+    return bool(procs.alive([pid]))
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition"
+             ) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned) or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _wait_dead(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
-    return not _alive(pid)
+    return not pid_alive(pid)
 
 
 def children_of(pid: int) -> list[int]:
@@ -83,7 +89,7 @@ def kill_tree(pid: int, timeout: float = 15.0) -> None:
         if _wait_dead(pid, timeout if sig == signal.SIGTERM else 5):
             break
     for child in descendants:  # workers also end on their own once the server is gone
-        if _alive(child):
+        if pid_alive(child):
             try:
                 os.kill(child, signal.SIGKILL)
             except ProcessLookupError:

@@ -22,32 +22,16 @@ from skycore import errors
 from skycore.client import sdk
 from skycore.server import constants as C
 from skycore.task import Task
-from skycore.testing.api_server import ApiServer, children_of
+from skycore.testing.api_server import ApiServer, children_of, pid_alive, wait_for
 
 pytestmark = pytest.mark.integration
 SKY = str(Path(sys.executable).with_name("sky"))
 
 
-def _wait_for(predicate, timeout: float = 60.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 def _record(request_id: str) -> dict:
     return sdk.api_status([request_id])[0]
 
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +64,7 @@ def test_status_answers_while_two_launches_run(client: ApiServer) -> None:
     task = Task.from_yaml_config({"setup": "sleep 6", "run": "echo done"})
     launches = [sdk.launch(task, name) for name in names]
     try:
-        _wait_for(lambda: all(_record(r)["status"] == C.RUNNING for r in launches),
+        wait_for(lambda: all(_record(r)["status"] == C.RUNNING for r in launches),
                   what="both launches running")
         results: list[object] = []
         failures: list[BaseException] = []
@@ -115,15 +99,15 @@ def test_cancel_kills_the_request_process_tree_but_not_the_job(client: ApiServer
     job = sdk.get(sdk.exec(Task.from_command("sleep 120"), up_cluster, detach_run=True))
     job_id = job["job_id"]
     viewer = sdk.tail_logs(up_cluster, job_id, follow=True)
-    record = _wait_for(lambda: (r := _record(viewer))["status"] == C.RUNNING and r,
+    record = wait_for(lambda: (r := _record(viewer))["status"] == C.RUNNING and r,
                        what="the log follower to run")
     worker = record["pid"]
-    tree = _wait_for(lambda: children_of(worker), what="the follower's subprocess")
+    tree = wait_for(lambda: children_of(worker), what="the follower's subprocess")
     assert sdk.api_cancel([viewer[:10]]) == [viewer]
     with pytest.raises(errors.RequestCancelledError):
         sdk.get(viewer)
     assert _record(viewer)["status"] == C.CANCELLED
-    _wait_for(lambda: not any(_alive(p) for p in [worker, *tree]), timeout=20,
+    wait_for(lambda: not any(pid_alive(p) for p in [worker, *tree]), timeout=20,
               what="the worker and its subprocesses to end")
     # the job is the cluster's, not the request's: still running
     assert sdk.get(sdk.job_status(up_cluster, [job_id]))[job_id] == "RUNNING"
@@ -133,7 +117,7 @@ def test_cancel_kills_the_request_process_tree_but_not_the_job(client: ApiServer
 def test_down_cancels_the_clusters_running_requests(client: ApiServer) -> None:
     name = f"dn-{uuid.uuid4().hex[:5]}"
     launch = sdk.launch(Task.from_command("echo started; sleep 300"), name)
-    _wait_for(lambda: b"started" in _log(launch), timeout=90, what="the job to start")
+    wait_for(lambda: b"started" in _log(launch), timeout=90, what="the job to start")
     sdk.get(sdk.down(name))
     assert _record(launch)["status"] == C.CANCELLED
     assert sdk.get(sdk.status([name], all_users=True)) == []

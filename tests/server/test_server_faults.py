@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,29 +20,20 @@ from skycore.client import rest, sdk
 from skycore.server import constants as C
 from skycore.server.main import ORPHAN_REASON
 from skycore.task import Task
-from skycore.testing.api_server import ApiServer, children_of, free_port, stop_server_of
+from skycore.testing.api_server import (
+    ApiServer,
+    children_of,
+    free_port,
+    pid_alive,
+    stop_server_of,
+    wait_for,
+)
 from skycore.testing.isolation import kill_local_clusters
 
 pytestmark = pytest.mark.integration
 SKY = str(Path(sys.executable).with_name("sky"))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return False
-
-
-def _wait_for(predicate, timeout: float = 60.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -75,15 +65,15 @@ def test_sigkill_mid_launch_then_restart_fails_the_orphans_and_relaunch_repairs(
     server = fresh_server.start()
     name = f"k-{uuid.uuid4().hex[:5]}"
     launch = sdk.launch(Task.from_yaml_config({"setup": "sleep 30", "run": "echo ok"}), name)
-    _wait_for(lambda: sdk.api_status([launch])[0]["status"] == C.RUNNING, what="launch running")
+    wait_for(lambda: sdk.api_status([launch])[0]["status"] == C.RUNNING, what="launch running")
     # kill once the cluster record exists (provisioning has begun)
-    _wait_for(lambda: sdk.get(sdk.status([name], all_users=True)), timeout=90,
+    wait_for(lambda: sdk.get(sdk.status([name], all_users=True)), timeout=90,
               what="the cluster record")
     workers = children_of(server.proc.pid)  # type: ignore[union-attr]
     assert workers
     server.sigkill()
     # the workers notice their server is gone and end their process groups
-    _wait_for(lambda: not any(_alive(p) for p in workers), timeout=20,
+    wait_for(lambda: not any(pid_alive(p) for p in workers), timeout=20,
               what="the orphaned workers to exit")
 
     server.start()
