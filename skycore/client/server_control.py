@@ -8,7 +8,7 @@ import signal
 import time
 from typing import Any
 
-from skycore import errors, paths
+from skycore import paths
 from skycore.client import autostart, endpoint
 
 
@@ -35,12 +35,9 @@ def start(*, host: str = "127.0.0.1", port: int | None = None, foreground: bool 
         port = configured.port if configured.is_local else endpoint.DEFAULT_PORT
     ep = endpoint.Endpoint("http", "127.0.0.1" if host in ("0.0.0.0", "::") else host, port)
     extra = ["--deploy"] if deploy else []
-    if foreground:
-        import sys
+    if foreground:  # this process becomes the server (the one client module that may)
+        from skycore.server.main import main as server_main
 
-        from skycore.server.main import main as server_main  # noqa: PLC0415 - server side
-
-        del sys
         server_main(["--host", host, "--port", str(port), *extra])
         return ep.url
     if autostart.healthy(ep):
@@ -82,12 +79,9 @@ def login(endpoint_url: str, *, token: str | None = None) -> dict[str, Any]:
     if token:
         os.environ["SKY_API_TOKEN"] = token
     try:
-        info = rest.request_json("GET", "/api/status", ep=ep, autostart=False,
-                                 params={"limit": 1})
-        del info
+        # /api/status needs a user: it proves the credentials, which /api/health does not
+        rest.request_json("GET", "/api/status", ep=ep, autostart=False, params={"limit": 1})
         health = rest.request_json("GET", "/api/health", ep=ep, autostart=False)
-    except errors.ApiServerError:
-        raise
     finally:
         if token:
             if previous is None:

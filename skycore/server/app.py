@@ -75,11 +75,12 @@ def _schedule(state: ServerState, op: Operation, body: payloads.RequestBody,
             raise HTTPException(status_code=403, detail=str(exc)) from None
     request_id = str(uuid.uuid4())
     log_path = str(state.logs_dir / f"{request_id}.log")
+    schedule = op.schedule_for(data)
     requests_store.create(state.engine, request_id=request_id, name=op.name, body=data,
-                          schedule_type=op.schedule, cluster_name=cluster_name,
+                          schedule_type=schedule, cluster_name=cluster_name,
                           user_id=user.user_id, user_name=user.name,
                           entrypoint=data.get("entrypoint"), log_path=log_path)
-    state.executor.submit(request_id, op.name, data, op.schedule, user.name, log_path)
+    state.executor.submit(request_id, op.name, data, schedule, user.name, log_path)
     return JSONResponse({"request_id": request_id}, headers={C.HEADER_REQUEST_ID: request_id})
 
 

@@ -28,6 +28,11 @@ class Operation:
     summary: str
     #: cancelled by ``sky down``/``sky stop`` of the cluster named in the body
     cluster_work: bool = False
+    #: a body flag that makes the request long (``status`` with ``refresh`` asks every provider)
+    long_if: str | None = None
+
+    def schedule_for(self, body: dict[str, Any]) -> str:
+        return LONG if self.long_if and body.get(self.long_if) else self.schedule
 
 
 def _out() -> Any:
@@ -189,7 +194,8 @@ _ops = [
               "Launch a task on a new or existing cluster.", cluster_work=True),
     Operation("exec", payloads.ExecBody, LONG, _exec,
               "Run a task on an UP cluster.", cluster_work=True),
-    Operation("status", payloads.StatusBody, SHORT, _status, "Cluster records."),
+    Operation("status", payloads.StatusBody, SHORT, _status, "Cluster records.",
+              long_if="refresh"),
     Operation("queue", payloads.QueueBody, SHORT, _queue, "The job queue of a cluster."),
     Operation("logs", payloads.LogsBody, LONG, _logs, "Stream a job's logs."),
     Operation("job_status", payloads.JobStatusBody, SHORT, _job_status, "Job statuses."),

@@ -103,3 +103,10 @@ def test_cancel_of_a_finished_request_cancels_nothing(client: ApiServer) -> None
     sdk.get(request_id)
     assert sdk.api_cancel([request_id]) == []
     assert sdk.api_status([request_id])[0]["status"] == C.SUCCEEDED
+
+
+def test_status_with_refresh_runs_on_the_long_queue(client: ApiServer) -> None:
+    plain, refreshed = sdk.status(), sdk.status(refresh=True)
+    assert sdk.get(plain) == [] and sdk.get(refreshed) == []
+    kinds = {r["request_id"]: r["schedule_type"] for r in sdk.api_status(all_status=True)}
+    assert (kinds[plain], kinds[refreshed]) == ("short", "long")
