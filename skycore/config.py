@@ -9,7 +9,6 @@ Keys used today: ``api_server.endpoint`` (where the client sends requests, writt
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,6 @@ def set_nested(keys: tuple[str, ...], value: Any) -> None:
     for key in keys[:-1]:
         node = node.setdefault(key, {})
     node[keys[-1]] = value
-    path = config_path()
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False))
-    os.replace(tmp, path)
+    from skycore.utils import atomic
+
+    atomic.write_text(config_path(), yaml.safe_dump(data, sort_keys=False))

@@ -14,12 +14,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
-import os
-import tempfile
 from pathlib import Path
 
 from skycore.catalog.columns import Columns
 from skycore.catalog.csv_loader import read_vms_csv
+from skycore.utils import atomic
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +62,6 @@ def load_csv(path: str | Path) -> Columns:
 
 def _write(target: Path, payload: bytes) -> None:
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic.write_bytes(target, payload)
     except OSError as exc:
         logger.debug("Catalog cache not written (%s): %s", target, exc)

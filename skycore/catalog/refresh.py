@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from skycore.utils import atomic
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +117,10 @@ def ensure_fresh(cloud: str, fetcher: str | Any, ttl_hours: float | None) -> Pat
                            f"{type(exc).__name__}: {exc}",
                            "existing copy" if copy.exists() else "offline snapshot")
             return copy if copy.exists() else None
-        _atomic_write(copy, data)
-        _atomic_write(_meta(cloud, "md5"),
-                      hashlib.md5(data, usedforsecurity=False).hexdigest().encode())
-        _atomic_write(_meta(cloud, "stamp"), repr(time.time()).encode())
+        atomic.write_bytes(copy, data)
+        atomic.write_bytes(_meta(cloud, "md5"),
+                           hashlib.md5(data, usedforsecurity=False).hexdigest().encode())
+        atomic.write_bytes(_meta(cloud, "stamp"), repr(time.time()).encode())
         return copy
 
 
@@ -140,13 +140,3 @@ def _check_csv(data: bytes) -> None:
         raise ValueError(f"downloaded file is not a vms.csv (first line: {first[:80]!r})")
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

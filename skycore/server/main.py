@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     from skycore.server import requests_store
     from skycore.server.executor import Executor, default_sizes
     from skycore.state.engine import get_engine
+    from skycore.utils import atomic
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -86,9 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     async def lifespan(_app: object) -> AsyncIterator[None]:
         await executor.start()
         info = {"pid": os.getpid(), "host": args.host, "port": args.port}
-        tmp = pid_file().with_suffix(".tmp")
-        tmp.write_text(json.dumps(info))
-        os.replace(tmp, pid_file())
+        atomic.write_text(pid_file(), json.dumps(info))
         log.info("skycore API server listening on http://%s:%d (auth %s)", args.host,
                  args.port, "required" if auth_required else "off (loopback)")
         try:
