@@ -3,6 +3,7 @@ stopped (or SIGKILLed) by PID, never by name."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,7 +11,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,19 @@ class ApiServer:
         except subprocess.TimeoutExpired:
             pass
         self.proc = None
+
+
+@contextlib.contextmanager
+def server_database(kind: str, home: Path, request: Any) -> Iterator[str]:
+    """A fresh database URL for a test server: a SQLite file under ``home``, or a new database
+    on the session's ``postgres_server`` fixture (dropped afterwards). ``request`` is pytest's
+    ``FixtureRequest``."""
+    if kind == "sqlite":
+        yield f"sqlite:///{home / 'state.db'}"
+        return
+    postgres = request.getfixturevalue("postgres_server")
+    name = f"srv_{uuid.uuid4().hex[:12]}"
+    try:
+        yield postgres.create_database(name)
+    finally:
+        postgres.drop_database(name)

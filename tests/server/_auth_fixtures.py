@@ -12,14 +12,13 @@ import http.client
 import json
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from skycore.testing.api_server import ApiServer
+from skycore.testing.api_server import ApiServer, server_database
 from skycore.testing.isolation import kill_local_clusters
 
 PASSWORDS = {"admin": "admin-secret", "alice": "alice-secret", "bob": "bob-secret"}
@@ -62,28 +61,23 @@ def auth_server(request: pytest.FixtureRequest) -> Iterator[ApiServer]:
     from skycore.state.url import normalize
 
     home = Path(tempfile.mkdtemp(prefix="skyauth-"))
-    pg_name = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{home / 'state.db'}"
-    else:
-        pg_name = f"auth_{uuid.uuid4().hex[:12]}"
-        url = request.getfixturevalue("postgres_server").create_database(pg_name)
-    server = ApiServer(home / "sky_home", env={"SKY_DB": url}, extra_args=["--auth"])
-    engine = None
     try:
-        server.start()  # migrates the schema
-        engine = create_engine(normalize(url))
-        users.create_user(engine, "admin", PASSWORDS["admin"], "admin")
-        users.create_user(engine, "alice", PASSWORDS["alice"])
-        users.create_user(engine, "bob", PASSWORDS["bob"])
-        server.engine = engine  # type: ignore[attr-defined]
-        server.db_url = url  # type: ignore[attr-defined]
-        yield server
+        with server_database(request.param, home, request) as url:
+            server = ApiServer(home / "sky_home", env={"SKY_DB": url}, extra_args=["--auth"])
+            engine = None
+            try:
+                server.start()  # migrates the schema
+                engine = create_engine(normalize(url))
+                users.create_user(engine, "admin", PASSWORDS["admin"], "admin")
+                users.create_user(engine, "alice", PASSWORDS["alice"])
+                users.create_user(engine, "bob", PASSWORDS["bob"])
+                server.engine = engine  # type: ignore[attr-defined]
+                server.db_url = url  # type: ignore[attr-defined]
+                yield server
+            finally:
+                server.stop()
+                if engine is not None:
+                    engine.dispose()
+                kill_local_clusters(home / "sky_home")
     finally:
-        server.stop()
-        if engine is not None:
-            engine.dispose()
-        kill_local_clusters(home / "sky_home")
-        if pg_name is not None:
-            request.getfixturevalue("postgres_server").drop_database(pg_name)
         shutil.rmtree(home, ignore_errors=True)

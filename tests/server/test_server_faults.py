@@ -25,6 +25,7 @@ from skycore.testing.api_server import (
     children_of,
     free_port,
     pid_alive,
+    server_database,
     stop_server_of,
     wait_for,
 )
@@ -40,23 +41,18 @@ SKY = str(Path(sys.executable).with_name("sky"))
 def fresh_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
                  ) -> Iterator[ApiServer]:
     home = Path(tempfile.mkdtemp(prefix="skykill-"))
-    pg_name = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{home / 'state.db'}"
-    else:
-        pg_name = f"kill_{uuid.uuid4().hex[:10]}"
-        url = request.getfixturevalue("postgres_server").create_database(pg_name)
-    server = ApiServer(home / "sky_home", env={"SKY_DB": url})
-    monkeypatch.setenv("SKY_API_SERVER_ENDPOINT", server.url)
-    rest.close()
     try:
-        yield server
+        with server_database(request.param, home, request) as url:
+            server = ApiServer(home / "sky_home", env={"SKY_DB": url})
+            monkeypatch.setenv("SKY_API_SERVER_ENDPOINT", server.url)
+            rest.close()
+            try:
+                yield server
+            finally:
+                rest.close()
+                server.stop()
+                kill_local_clusters(home / "sky_home")
     finally:
-        rest.close()
-        server.stop()
-        kill_local_clusters(home / "sky_home")
-        if pg_name is not None:
-            request.getfixturevalue("postgres_server").drop_database(pg_name)
         shutil.rmtree(home, ignore_errors=True)
 
 
