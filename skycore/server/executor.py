@@ -120,9 +120,6 @@ class Executor:
 
             shutil.rmtree(tempdir, ignore_errors=True)
 
-    def worker_pids(self) -> list[int]:
-        return [w.pid for ws in self._workers.values() for w in ws if w.pid]
-
     # ------------------------------------------------------------------ requests
     def submit(self, request_id: str, name: str, body: dict[str, Any], schedule: str,
                user: str, log_path: str) -> None:
