@@ -70,6 +70,7 @@ def test_catalog_is_this_machine_at_price_zero() -> None:
 def test_safety_net_deletes_whatever_a_failed_test_left(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from skycore.drivers.local.runner import LocalRunner
+    from skycore.testing.api_server import wait_for
     from skycore.testing.isolation import kill_local_clusters, local_cluster_pids
 
     home = tmp_path / "home"
@@ -80,7 +81,10 @@ def test_safety_net_deletes_whatever_a_failed_test_left(tmp_path: Path,
     # a detached process in its own session, as Ray's workers are
     assert runner.run("setsid sleep 300 > /dev/null 2>&1 < /dev/null &").returncode == 0
     Path(cluster.ray_temp_dir).mkdir(parents=True, exist_ok=True)
-    assert local_cluster_pids(cluster.uid)
+    # the background child may still be between fork and exec (its environ unreadable for a
+    # moment) when bash returns: wait until it is seen, as the assertion needs
+    assert wait_for(lambda: local_cluster_pids(cluster.uid), timeout=10,
+                    what="the detached process")
     kill_local_clusters(home)
     assert not local_cluster_pids(cluster.uid)
     assert not cluster.directory.exists() and not Path(cluster.ray_temp_dir).exists()
